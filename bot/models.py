@@ -39,6 +39,12 @@ class Passage:
     paragraph: int  # 1-based paragraph number in the article file
     text: str  # verbatim article text that can be quoted
     context: str = ""  # heading / caption merged in as context (searchable, quotable too)
+    context_paragraph: int | None = None  # paragraph number the context came from
+
+    @property
+    def full_text(self) -> str:
+        """Context and text as one string: what is indexed and what the evaluator matches."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,180 @@
+"""From hits to an `Answer`: decide whether the corpus answers, pick the sentences to quote.
+
+Relevance rule (validated by cross-validation on tests/data/dev_questions.yaml, see README):
+a question is answered when the best passage covers at least `MIN_COVERAGE` of the question's
+*evidence weight*. Each distinct question term weighs log((N+1)/(df+0.5)): rare words weigh
+most, and words the corpus never uses weigh the most of all, so "What is Microsoft's revenue?"
+(one common word covered, one unknown word missing) is refused, while "Why did Microsoft sue
+the US government?" (all words covered) is answered. Raw BM25 scores are not comparable across
+questions, so they only rank; coverage decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.models import Answer, Citation, Quote
+from bot.search import Hit, SearchIndex
+from bot.text import Token, iter_tokens, split_sentences
+
+#: Share of the question's evidence weight the best passage must cover to answer.
+MIN_COVERAGE = 0.6
+#: Further passages are listed when they cover at least this share too.
+MIN_COVERAGE_MORE = 0.35
+
+_MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the question asks about: a term, or a term and its glossary equivalents."""
+
+    label: str
+    alternatives: tuple[frozenset[str], ...]  # any alternative fully present covers the concept
+
+    def covered_by(self, terms: frozenset[str]) -> bool:
+        return any(alt <= terms for alt in self.alternatives)
+
+
+def concept_weight(index: SearchIndex, concept: Concept) -> float:
+    # the easiest alternative to find (the most common) sets the weight: evidence is about meaning
+    return min(sum(index.weight(t) for t in alt) / max(len(alt), 1) for alt in concept.alternatives)
+
+
+def coverage(index: SearchIndex, concepts: Sequence[Concept], terms: frozenset[str]) -> float:
+    total = sum(concept_weight(index, c) for c in concepts)
+    if total <= 0:
+        return 0.0
+    got = sum(concept_weight(index, c) for c in concepts if c.covered_by(terms))
+    return got / total
+
+
+def escape_markdown(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def mark(text: str, terms: frozenset[str]) -> str:
+    """Markdown of `text` with words whose term is in `terms` in bold; runs of bold words merged."""
+    tokens: list[Token] = [t for t in iter_tokens(text) if t.term in terms and t.start >= 0]
+    if not tokens:
+        return escape_markdown(text)
+    # merge neighbours separated only by white space/hyphens into one bold run
+    runs: list[list[int]] = []
+    for tok in tokens:
+        if runs and re.fullmatch(r"[\s\-]*", text[runs[-1][1] : tok.start]):
+            runs[-1][1] = tok.end
+        else:
+            runs.append([tok.start, tok.end])
+    out: list[str] = []
+    pos = 0
+    for start, end in runs:
+        out.append(escape_markdown(text[pos:start]))
+        out.append("**" + escape_markdown(text[start:end]) + "**")
+        pos = end
+    out.append(escape_markdown(text[pos:]))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    start: int
+    end: int
+    terms: frozenset[str]
+
+
+def choose_sentences(text: str, weights: dict[str, float]) -> str:
+    """The one or two contiguous sentences of `text` that carry most of the question's weight."""
+    spans = split_sentences(text)
+    if len(spans) <= 1:
+        return text.strip()
+    sents = [_Sentence(s, e, frozenset(t.term for t in iter_tokens(text[s:e]))) for s, e in spans]
+
+    def value(terms: frozenset[str]) -> float:
+        return sum(weights.get(t, 0.0) for t in terms)
+
+    best = max(range(len(sents)), key=lambda i: (value(sents[i].terms), -i))
+    chosen = [best]
+    base = sents[best].terms
+    gains = []
+    for j in (best - 1, best + 1):
+        if 0 <= j < len(sents):
+            gains.append((value(sents[j].terms - base), -abs(j - best), j))
+    if gains:
+        gain, _, j = max(gains)
+        short = len(text[sents[best].start : sents[best].end].split()) < 12
+        if gain > 0 or (short and j == best + 1):
+            chosen.append(j)
+    lo, hi = min(chosen), max(chosen)
+    return text[sents[lo].start : sents[hi].end]
+
+
+def build_answer(
+    question: str,
+    concepts: Sequence[Concept],
+    hits: Sequence[Hit],
+    index: SearchIndex,
+    top_k: int,
+    notes: Sequence[str] = (),
+) -> Answer:
+    if not concepts:
+        return Answer(question, False, reason="The question has no words to search for.", notes=tuple(notes))
+    if not hits:
+        return Answer(
+            question, False, reason="No passage in the corpus uses the words of this question.",
+            notes=tuple(notes),
+        )
+    weights: dict[str, float] = {}
+    for c in concepts:
+        w = concept_weight(index, c)
+        for alt in c.alternatives:
+            for t in alt:
+                weights[t] = max(weights.get(t, 0.0), w)
+    covs = [coverage(index, concepts, h.matched) for h in hits]
+    if covs[0] < MIN_COVERAGE and max(covs) < MIN_COVERAGE:
+        missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]
+        reason = "The corpus does not cover this question"
+        if missing:
+            reason += " (nothing about: " + ", ".join(missing[:5]) + ")"
+        return Answer(question, False, reason=reason + ".", notes=tuple(notes))
+    quotes: list[Quote] = []
+    for hit, cov in zip(hits, covs, strict=True):
+        if len(quotes) >= top_k:
+            break
+        if cov < MIN_COVERAGE_MORE:
+            continue
+        quotes.append(make_quote(hit, index, weights))
+    return Answer(question, True, tuple(quotes), notes=tuple(notes))
+
+
+def make_quote(hit: Hit, index: SearchIndex, weights: dict[str, float]) -> Quote:
+    p = hit.passage
+    article = index.articles[p.article_slug]
+    paragraph = p.paragraph
+    text = choose_sentences(p.text, weights)
+    # a heading/caption that answers better than any sentence is quoted itself, citing its own paragraph
+    if p.context and p.context_paragraph is not None:
+        ctx_terms = frozenset(t.term for t in iter_tokens(p.context))
+        txt_terms = frozenset(t.term for t in iter_tokens(text))
+        if sum(weights.get(t, 0.0) for t in ctx_terms - txt_terms) > sum(
+            weights.get(t, 0.0) for t in txt_terms
+        ):
+            text, paragraph = p.context, p.context_paragraph
+    citation = Citation(
+        article_slug=article.slug,
+        article_title=article.title,
+        publisher=article.publisher,
+        published=article.published,
+        paragraph=paragraph,
+        passage_id=p.id,
+        url=article.url,
+    )
+    return Quote(
+        text=text,
+        marked=mark(text, hit.matched),
+        passage=p.full_text,
+        score=hit.score,
+        citation=citation,
+        matched_terms=tuple(sorted(hit.matched)),
+    )

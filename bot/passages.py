@@ -1,0 +1,84 @@
+"""Splitting an article into passages with stable ids (`<slug>#<paragraph>`).
+
+A passage is one paragraph. A short heading or image caption has no answer in it, so it is
+merged into the next paragraph as context (searchable, and shown with the quote). An overlong
+paragraph is split at sentence boundaries into parts `<slug>#<n>.<part>` so a hit points at a
+readable piece. Paragraph numbers are the article file's own, so citations stay stable.
+"""
+
+from __future__ import annotations
+
+from bot.models import Article, Passage
+from bot.text import split_sentences
+
+#: A line this short with no sentence punctuation is a heading or caption.
+HEADING_MAX_WORDS = 8
+#: Paragraphs longer than this many words are split at sentence boundaries.
+MAX_PASSAGE_WORDS = 160
+
+
+def is_heading(paragraph: str) -> bool:
+    text = paragraph.strip()
+    if not text or len(text.split()) > HEADING_MAX_WORDS:
+        return False
+    return text[-1] not in ".!?:;\"'\u201d\u2019)…"
+
+
+def _split_long(text: str) -> list[str]:
+    spans = split_sentences(text)
+    parts: list[str] = []
+    current_start: int | None = None
+    current_end = 0
+    words = 0
+    for start, end in spans:
+        n = len(text[start:end].split())
+        if current_start is not None and words + n > MAX_PASSAGE_WORDS:
+            parts.append(text[current_start:current_end])
+            current_start, words = None, 0
+        if current_start is None:
+            current_start = start
+        current_end = end
+        words += n
+    if current_start is not None:
+        parts.append(text[current_start:current_end])
+    return parts or [text]
+
+
+def split_article(article: Article) -> list[Passage]:
+    passages: list[Passage] = []
+    pending_context: list[str] = []
+    context_start: int | None = None
+    count = len(article.paragraphs)
+    for number, paragraph in enumerate(article.paragraphs, start=1):
+        if is_heading(paragraph) and number < count:
+            if not pending_context:
+                context_start = number
+            pending_context.append(paragraph)
+            continue
+        context = " \u2014 ".join(pending_context)
+        context_paragraph = context_start if pending_context else None
+        pending_context, context_start = [], None
+        if len(paragraph.split()) > MAX_PASSAGE_WORDS:
+            for part, piece in enumerate(_split_long(paragraph), start=1):
+                passages.append(
+                    Passage(
+                        id=f"{article.slug}#{number}.{part}",
+                        article_slug=article.slug,
+                        paragraph=number,
+                        text=piece,
+                        context=context if part == 1 else "",
+                        context_paragraph=context_paragraph if part == 1 else None,
+                    )
+                )
+        else:
+            passages.append(
+                Passage(
+                    id=f"{article.slug}#{number}",
+                    article_slug=article.slug,
+                    paragraph=number,
+                    text=paragraph,
+                    context=context,
+                    context_paragraph=context_paragraph,
+                )
+            )
+    return passages

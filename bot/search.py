@@ -1,0 +1,121 @@
+"""The BM25 index over passages and the query path: terms -> scored hits.
+
+Scores are rank-bm25's (the variant and parameters chosen on the dev set, see README); the
+engine in `bot.bm25index` computes exactly the same numbers without scanning every passage.
+A passage that shares no term with the question is never a hit, so a question whose words match
+nothing gets no hits rather than an arbitrary order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.models import Article, Passage
+
+#: Chosen on tests/data/dev_questions.yaml (see README, "How answers are chosen").
+BM25_VARIANT = "plus"
+BM25_K1 = 1.2
+BM25_B = 0.75
+#: Weight of the article-title match added to a passage's score when the corpus has several articles.
+TITLE_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # BM25 passage score (+ title bonus with several articles)
+    matched: frozenset[str]  # question terms the passage contains
+
+
+def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float):
+    try:
+        from bot.bm25index import BM25Index
+    except ImportError:  # TEMPORARY until bm25index lands
+        return _Plain(tokens, variant, k1, b)
+    return BM25Index(tokens, variant=variant, k1=k1, b=b)
+
+
+class _Plain:
+    def __init__(self, tokens, variant, k1, b):
+        import rank_bm25
+
+        cls = {"okapi": rank_bm25.BM25Okapi, "plus": rank_bm25.BM25Plus, "l": rank_bm25.BM25L}[variant]
+        self.m = cls([list(t) for t in tokens], k1=k1, b=b)
+        self.df: dict[str, int] = {}
+        for t in tokens:
+            for w in set(t):
+                self.df[w] = self.df.get(w, 0) + 1
+        self.sets = [set(t) for t in tokens]
+
+    def __contains__(self, t):
+        return t in self.df
+
+    def doc_freq(self, t):
+        return self.df.get(t, 0)
+
+    def top_k(self, q, k):
+        s = self.m.get_scores(q)
+        qs = set(q)
+        idx = [i for i in range(len(s)) if qs & self.sets[i]]
+        idx.sort(key=lambda i: (-s[i], i))
+        return [(i, float(s[i])) for i in idx[:k]]
+
+
+class SearchIndex:
+    """Passages of a corpus, their BM25 index, and per-article title indexes."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        passages: Sequence[Passage],
+        passage_tokens: Sequence[Sequence[str]],
+        title_tokens: Sequence[Sequence[str]] | None = None,
+        *,
+        variant: str = BM25_VARIANT,
+        k1: float = BM25_K1,
+        b: float = BM25_B,
+    ) -> None:
+        if len(passages) != len(passage_tokens):
+            raise ValueError("one token list per passage is required")
+        self.articles = {a.slug: a for a in articles}
+        self.passages = tuple(passages)
+        self._sets = tuple(frozenset(t) for t in passage_tokens)
+        self.n = len(self.passages)
+        self._bm25 = _engine(passage_tokens, variant, k1, b) if self.n else None
+        self._titles: dict[str, frozenset[str]] = {}
+        if title_tokens is not None and len(articles) > 1:
+            self._titles = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+
+    def __contains__(self, term: str) -> bool:
+        return self._bm25 is not None and term in self._bm25
+
+    def doc_freq(self, term: str) -> int:
+        return self._bm25.doc_freq(term) if self._bm25 is not None else 0
+
+    def weight(self, term: str) -> float:
+        """Rarity of a term as evidence: log((N + 1) / (df + 0.5)); unknown terms weigh the most.
+
+        Unlike BM25Okapi's floored IDF this is positive and monotone, so it can measure how much
+        of a question's vocabulary a passage covers.
+        """
+        return math.log((self.n + 1) / (self.doc_freq(term) + 0.5))
+
+    def search(self, terms: Sequence[str], k: int) -> list[Hit]:
+        if self._bm25 is None or not terms or k <= 0:
+            return []
+        # take more than k when a title bonus may reorder the top
+        want = k if not self._titles else max(k * 4, 20)
+        ranked = self._bm25.top_k(list(terms), want)
+        qset = set(terms)
+        scored: list[tuple[float, int, Hit]] = []
+        for idx, score in ranked:
+            passage = self.passages[idx]
+            if self._titles:
+                title = self._titles.get(passage.article_slug, frozenset())
+                covered = sum(self.weight(t) for t in qset & title)
+                score += TITLE_WEIGHT * covered
+            scored.append((-float(score), idx, Hit(passage, float(score), frozenset(qset & self._sets[idx]))))
+        scored.sort(key=lambda item: item[:2])
+        return [hit for _, _, hit in scored[:k]]
