@@ -104,6 +104,17 @@ def cmd_bench(argv: list[str]) -> int:
     return bench_main(argv)
 
 
+def _lazy(module: str, name: str):
+    """Import a command's module only when it runs, so `ask` stays fast and light."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args)
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -131,7 +142,32 @@ def build_parser() -> argparse.ArgumentParser:
     _corpus_arg(p)
     p.set_defaults(func=cmd_run)
 
-    sub.add_parser("bench", help="benchmark the search engine (see --help)", add_help=False)
+    p = sub.add_parser("glossary", help="look up a glossary term, or list all terms")
+    p.add_argument("term", nargs="*", help="term or alias (typos are forgiven); omit to list all")
+    p.add_argument("--json", action="store_true")
+    _corpus_arg(p)
+    p.set_defaults(func=_lazy("bot.glossary_cli", "cmd_glossary"))
+
+    p = sub.add_parser("add", help="add an article from a file or an http(s) URL")
+    p.add_argument("source", help="path to a .txt, .md or .html file, or an http(s) URL")
+    p.add_argument("--title")
+    p.add_argument("--url")
+    p.add_argument("--publisher")
+    p.add_argument("--published", help="YYYY-MM-DD (or YYYY-MM, YYYY)")
+    _corpus_arg(p)
+    p.set_defaults(func=_lazy("bot.corpus_admin", "cmd_add"))
+
+    p = sub.add_parser("list", help="list the corpus articles")
+    p.add_argument("--json", action="store_true")
+    _corpus_arg(p)
+    p.set_defaults(func=_lazy("bot.corpus_admin", "cmd_list"))
+
+    p = sub.add_parser("remove", help="remove an article by slug")
+    p.add_argument("slug")
+    _corpus_arg(p)
+    p.set_defaults(func=_lazy("bot.corpus_admin", "cmd_remove"))
+
+    sub.add_parser("bench", help="benchmark the search engine (see bench --help)", add_help=False)
     return parser
 
 

@@ -82,10 +82,15 @@ def strip_accents(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# Snowball over-stems a few short verbs ("sued" -> "su" but "sues" -> "sue"); mend the known ones.
+_STEM_FIXES = {"su": "sue", "us": "us"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball English stem of a folded word (cached: the vocabulary is small, text is not)."""
-    return _stemmer.stemWord(word)
+    out = _stemmer.stemWord(word)
+    return _STEM_FIXES.get(out, out)
 
 
 @dataclass(frozen=True)
