@@ -18,6 +18,7 @@ from bot.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, format_
 from bot.models import Answer, Article, Passage
 from bot.passages import split_article
 from bot.search import SearchIndex
+from bot.synonyms import load_synonyms
 from bot.text import clean_question, tokenize
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def build_snapshot(corpus_dir: Path, *, alias_groups: Sequence[Sequence[Sequence
     tokens = [tokenize(p.full_text) for p in passages]
     titles = [tokenize(a.title) for a in loaded.articles]
     index = SearchIndex(loaded.articles, passages, tokens, titles)
-    groups = tuple(tuple(tuple(alt) for alt in g) for g in alias_groups)
+    groups = tuple(tuple(tuple(alt) for alt in g) for g in alias_groups) + load_synonyms(corpus_dir)
     return Snapshot(corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups)
 
 
@@ -125,7 +126,7 @@ class Knowledge:
 
     def rebuild(self) -> Snapshot:
         """Build a new snapshot from disk (blocking) and install it."""
-        snap = build_snapshot(self._snapshot.corpus_dir, alias_groups=self._snapshot.alias_groups)
+        snap = build_snapshot(self._snapshot.corpus_dir)
         self.install(snap)
         return snap
 
@@ -134,9 +135,7 @@ class Knowledge:
         if self._reload_lock is None:
             self._reload_lock = asyncio.Lock()
         async with self._reload_lock:
-            snap = await asyncio.to_thread(
-                build_snapshot, self._snapshot.corpus_dir, alias_groups=self._snapshot.alias_groups
-            )
+            snap = await asyncio.to_thread(build_snapshot, self._snapshot.corpus_dir)
             self.install(snap)
             log.info("corpus reloaded: %d articles, %d passages", len(snap.articles), len(snap.passages))
             return snap

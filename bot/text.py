@@ -39,7 +39,8 @@ _QUOTE_FOLD = str.maketrans(
 )
 
 # A word: letters/digits, allowing inner apostrophes ("don't") handled below.
-_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
+# Dotted acronyms ("U.S.", "e.g.") are one word.
+_WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
 _WS_RE = re.compile(r"\s+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
@@ -59,6 +60,8 @@ STOPWORDS: frozenset[str] = frozenset(
     who who's whom why why's will with won't would wouldn't you you'd you'll you're you've your yours
     yourself yourselves also just s t d ll m re ve whats whos hows wheres whens whys
     tell say says said explain describe according article does did please
+    many much ever get got gets getting mean means meant stand know think thought happen happened
+    happens kind sort type way exactly actually really anything something someone anyone
     """.split()
 )
 
@@ -106,7 +109,7 @@ def _word_term(word: str) -> str | None:
     """Term for one folded word, or None for stopwords and noise."""
     if word.endswith("'s"):
         word = word[:-2]
-    word = word.replace("'", "")
+    word = word.replace("'", "").replace(".", "")
     if not word or word in STOPWORDS:
         return None
     word = strip_accents(word)
