@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("bot.corpus_admin", "cmd_remove"))
 
     sub.add_parser("bench", help="benchmark the search engine (see bench --help)", add_help=False)
+    sub.add_parser("tune", help="choose BM25 parameters and the relevance threshold (see tune --help)",
+                   add_help=False)
     return parser
 
 
@@ -175,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "bench":
         return cmd_bench(argv[1:])
+    if argv and argv[0] == "tune":
+        from bot.tune import main as tune_main
+
+        return tune_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -21,6 +21,9 @@ from bot.text import Token, iter_tokens, split_sentences
 
 #: Share of the question's evidence weight the best passage must cover to answer.
 MIN_COVERAGE = 0.6
+#: A capitalised name or an acronym the corpus never uses ("GDPR", "Australia", "CLOUD Act")
+#: says the question is about something else: it weighs this many times an unknown word.
+NAME_BOOST = 3.0
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.35
 
@@ -33,6 +36,7 @@ class Concept:
 
     label: str
     alternatives: tuple[frozenset[str], ...]  # any alternative fully present covers the concept
+    boost: float = 1.0  # > 1 for names and acronyms the corpus never uses (see NAME_BOOST)
 
     def covered_by(self, terms: frozenset[str]) -> bool:
         return any(alt <= terms for alt in self.alternatives)
@@ -40,7 +44,8 @@ class Concept:
 
 def concept_weight(index: SearchIndex, concept: Concept) -> float:
     # the easiest alternative to find (the most common) sets the weight: evidence is about meaning
-    return min(sum(index.weight(t) for t in alt) / max(len(alt), 1) for alt in concept.alternatives)
+    base = min(sum(index.weight(t) for t in alt) / max(len(alt), 1) for alt in concept.alternatives)
+    return base * concept.boost
 
 
 def coverage(index: SearchIndex, concepts: Sequence[Concept], terms: frozenset[str]) -> float:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import Concept, build_answer
+from bot.answer import NAME_BOOST, Concept, build_answer
 from bot.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, format_date, load_corpus
 from bot.models import Answer, Article, Passage
 from bot.passages import split_article
 from bot.search import SearchIndex
 from bot.synonyms import load_synonyms
-from bot.text import clean_question, tokenize
+from bot.text import clean_question, iter_tokens, tokenize
+from bot.typos import Speller
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class Snapshot:
     stamp: tuple = ()
     alias_groups: tuple[tuple[tuple[str, ...], ...], ...] = field(default_factory=tuple)
     glossary: object | None = None  # bot.glossary.Glossary when one is loaded
+    speller: Speller | None = None  # corrects question words the corpus never uses
 
 
 def build_snapshot(corpus_dir: Path, *, alias_groups: Sequence[Sequence[Sequence[str]]] = ()) -> Snapshot:
@@ -51,7 +54,10 @@ def build_snapshot(corpus_dir: Path, *, alias_groups: Sequence[Sequence[Sequence
     titles = [tokenize(a.title) for a in loaded.articles]
     index = SearchIndex(loaded.articles, passages, tokens, titles)
     groups = tuple(tuple(tuple(alt) for alt in g) for g in alias_groups) + load_synonyms(corpus_dir)
-    return Snapshot(corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups)
+    speller = Speller.from_texts([p.full_text for p in passages] + [a.title for a in loaded.articles])
+    return Snapshot(
+        corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups, speller=speller
+    )
 
 
 def _find(seq: Sequence[str], sub: Sequence[str]) -> int:
@@ -65,7 +71,10 @@ def _find(seq: Sequence[str], sub: Sequence[str]) -> int:
 
 
 def expand_question(
-    terms: Sequence[str], alias_groups: Sequence[Sequence[Sequence[str]]]
+    terms: Sequence[str],
+    alias_groups: Sequence[Sequence[Sequence[str]]],
+    surface: dict[str, str] | None = None,
+    names: frozenset[str] = frozenset(),
 ) -> tuple[list[Concept], list[str]]:
     """Group question terms into concepts; a glossary term or alias brings its equivalents along.
 
@@ -92,8 +101,53 @@ def expand_question(
     for t in remaining:
         if t not in seen:
             seen.add(t)
-            concepts.append(Concept(t, (frozenset([t]),)))
+            boost = NAME_BOOST if t in names else 1.0
+            concepts.append(Concept((surface or {}).get(t, t), (frozenset([t]),), boost))
     return concepts, query
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    terms: list[str]
+    corrections: list[tuple[str, str]]  # (word as typed, word it was read as)
+    surface: dict[str, str]  # term -> the word as typed, for messages
+    names: frozenset[str]  # terms typed as a name or acronym that the corpus never uses
+
+
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
+
+
+def _looks_like_name(text: str, start: int, word: str) -> bool:
+    """An acronym (GDPR, S3) anywhere, or a capitalised word that does not start a sentence."""
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return True
+    return word[:1].isupper() and not _SENTENCE_START_RE.search(text[:start])
+
+
+def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
+    """Tokenise a question; a word the corpus never uses is read as a close corpus word if one exists."""
+    terms: list[str] = []
+    corrections: list[tuple[str, str]] = []
+    surface: dict[str, str] = {}
+    names: set[str] = set()
+    known = snap.index
+    for tok in iter_tokens(text):
+        term = tok.term
+        word = text[tok.start : tok.end] if tok.start >= 0 else term
+        if term not in known and snap.speller is not None:
+            fixed = snap.speller.correct(word)
+            if fixed is not None:
+                new_terms = tokenize(fixed)
+                if new_terms and all(t in known for t in new_terms):
+                    corrections.append((word, fixed))
+                    terms.extend(new_terms)
+                    continue
+        if term not in known and tok.start >= 0 and _looks_like_name(text, tok.start, word):
+            names.add(term)
+        surface.setdefault(term, word)
+        terms.append(term)
+    return QuestionTerms(terms, corrections, surface, frozenset(names))
 
 
 class Knowledge:
@@ -144,12 +198,92 @@ class Knowledge:
         """True when another process (or a person) changed the article files since the last build."""
         return corpus_stamp(self._snapshot.corpus_dir) != self._snapshot.stamp
 
+    # -- adding and removing articles (live) ----------------------------------------------------
+    def _writer_lock(self) -> asyncio.Lock:
+        """Adds, removes and reloads of this process share one lock (the file lock covers processes)."""
+        if self._reload_lock is None:
+            self._reload_lock = asyncio.Lock()
+        return self._reload_lock
+
+    def _add_and_build(self, article: Article) -> tuple[Article, Snapshot]:
+        """Blocking: store the article, build the new snapshot; on failure take the file out again."""
+        from bot.articles import add_article, corpus_lock
+
+        corpus_dir = self._snapshot.corpus_dir
+        stored = add_article(corpus_dir, article)
+        try:
+            snap = build_snapshot(corpus_dir)
+        except BaseException:
+            with corpus_lock(corpus_dir):
+                (articles_dir(corpus_dir) / f"{stored.slug}.md").unlink(missing_ok=True)
+            log.exception("index rebuild failed after adding %s; the article was taken out", stored.slug)
+            raise
+        return stored, snap
+
+    def _remove_and_build(self, slug: str) -> tuple[Article, Snapshot]:
+        from bot.articles import remove_article, restore_file
+
+        corpus_dir = self._snapshot.corpus_dir
+        removed = remove_article(corpus_dir, slug)
+        try:
+            snap = build_snapshot(corpus_dir)
+        except BaseException:
+            restore_file(corpus_dir, removed.article.slug, removed.data)
+            log.exception("index rebuild failed after removing %s; the file was put back", slug)
+            raise
+        return removed.article, snap
+
+    async def add(self, article: Article) -> tuple[Article, int]:
+        """Store `article` and swap in an index that holds it; returns (stored article, passages).
+
+        Writes and rebuilds run off the event loop; questions asked meanwhile use the old snapshot.
+        A refused or failed add (duplicate, disk error, failed rebuild) leaves corpus and index as
+        they were.
+        """
+        async with self._writer_lock():
+            stored, snap = await asyncio.to_thread(self._add_and_build, article)
+            self.install(snap)
+        count = sum(1 for p in snap.passages if p.article_slug == stored.slug)
+        log.info("added %s: %d passages; corpus now %d articles", stored.slug, count, len(snap.articles))
+        return stored, count
+
+    async def remove(self, slug: str) -> Article:
+        """Delete an article and swap in an index without it (same guarantees as `add`)."""
+        async with self._writer_lock():
+            removed, snap = await asyncio.to_thread(self._remove_and_build, slug)
+            self.install(snap)
+        log.info("removed %s; corpus now %d articles", removed.slug, len(snap.articles))
+        return removed
+
+    async def watch(self, interval: float = 3.0) -> None:
+        """Poll the corpus directory every `interval` s and reload when another process changed it.
+
+        For bot processes (shards) sharing one corpus directory. Runs until cancelled; a failed
+        poll or reload is logged and retried at the next tick, never fatal.
+        """
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if self._reload_lock is not None and self._reload_lock.locked():
+                    continue  # our own add/remove is rebuilding; look again next tick
+                if await asyncio.to_thread(self.changed_on_disk):
+                    log.info("corpus changed on disk; reloading")
+                    await self.reload()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("corpus watcher: reload failed; will retry")
+
     # -- questions ------------------------------------------------------------------------------
     def ask(self, question: str, top_k: int = 3) -> Answer:
         snap = self._snapshot
         text, truncated = clean_question(question)
-        notes = ("The question was cut to its first 1,000 characters.",) if truncated else ()
-        concepts, query = expand_question(tokenize(text), snap.alias_groups)
+        notes: tuple[str, ...] = ("The question was cut to its first 1,000 characters.",) if truncated else ()
+        terms = question_terms(text, snap)
+        corrected = [f"{w} → {c}" for w, c in terms.corrections]
+        if corrected:
+            notes += ("Read as: " + ", ".join(corrected) + ".",)
+        concepts, query = expand_question(terms.terms, snap.alias_groups, terms.surface, terms.names)
         hits = snap.index.search(query, max(CANDIDATES, top_k * 2))
         return build_answer(text, concepts, hits, snap.index, max(top_k, 1), notes)
 

@@ -1,0 +1,54 @@
+"""Reading a mistyped question word as the corpus word it was meant to be ("sheild" -> "shield").
+
+Only words the corpus never uses are corrected, only to words the corpus does use, and only
+when the match is close (rapidfuzz's normalised Levenshtein similarity), so correct spellings of
+words the corpus lacks ("Australia") stay unknown and keep counting against an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.text import fold, strip_accents
+
+_WORD_RE = re.compile(r"[^\W\d_]{4,}")
+#: Minimum similarity (0-100) for a correction; 84 allows one edit in a 6-letter word.
+MIN_SIMILARITY = 84.0
+MIN_LENGTH = 5
+
+
+class Speller:
+    def __init__(self, words: Iterable[str]) -> None:
+        self._words = sorted(set(words))
+        self._set = frozenset(self._words)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Speller:
+        words: set[str] = set()
+        for text in texts:
+            words.update(strip_accents(w) for w in _WORD_RE.findall(fold(text)))
+        return cls(words)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def correct(self, word: str) -> str | None:
+        """The corpus word closest to `word`, or None when none is close enough (or it is known)."""
+        w = strip_accents(fold(word))
+        if len(w) < MIN_LENGTH or w in self._set or not w.isalpha():
+            return None
+        best = process.extractOne(
+            w, self._words, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY
+        )
+        if best is None:
+            # transpositions ("sheild") cost two edits in plain Levenshtein: allow one swap
+            cands = process.extract(w, self._words, scorer=fuzz.ratio, limit=5, score_cutoff=70)
+            cands = [c for c in cands if DamerauLevenshtein.distance(w, c[0]) <= 1]
+            if not cands:
+                return None
+            best = cands[0]
+        return best[0]
