@@ -1,0 +1,302 @@
+"""`python -m bot bench`: our BM25 index against plain `rank_bm25` on a seeded synthetic corpus.
+
+Why synthetic: the bundled corpus is tiny, and the question is how the bot behaves when a community
+has added thousands of articles. Passages are 40-120 tokens drawn from a Zipf vocabulary of
+pseudo-words; questions are 3-8 "content" words (the most frequent ranks, which a tokeniser would
+drop as stopwords, are excluded) drawn with the same Zipf weights, so they hit the corpus.
+Everything derives from one seed, so a run is reproducible.
+
+Reported per size: build time, memory the finished index adds and the peak during the build
+(tracemalloc, measured in a second build so the timed one is not slowed by tracing), p50/p99/QPS of
+retrieval including query tokenisation and top-5 selection, the same for `rank_bm25` (skipped above
+`--rank-bm25-max` passages because it costs most of a second per question; the per-question time is
+then extrapolated linearly from the largest measured size and marked as an estimate), and the ratio.
+Also the largest event-loop lag while the largest index is rebuilt in a worker thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from bot.bm25index import BM25Index
+
+VOCAB_SIZE = 60_000
+ZIPF_S = 1.07
+STOPWORD_RANKS = 50  # the most frequent ranks stand in for stopwords: never used in questions
+TOP_K = 5
+RANK_BM25_MAX_QUERIES = 50  # rank_bm25 costs ~O(N) Python per question: cap its question count
+DEFAULT_QUESTIONS = (
+    "What is data sovereignty?",
+    "Which laws let foreign governments access data stored in the cloud?",
+    "Why do European companies worry about US cloud providers?",
+    "What did the court decide about the Privacy Shield?",
+    "Can encryption keep data sovereign?",
+)
+
+
+def _tokenizer() -> Callable[[str], list[str]]:
+    """The bot's tokeniser if it exists yet, else lower-cased whitespace splitting."""
+    try:
+        from bot.text import tokenize  # type: ignore[attr-defined]
+    except ImportError:
+        return lambda text: text.lower().split()
+    return tokenize
+
+
+def _pseudo_words(count: int, rng: np.random.Generator, tokenize: Callable[[str], list[str]]) -> list[str]:
+    """`count` distinct pronounceable words that the tokeniser leaves unchanged (so questions hit)."""
+    consonants = list("bdfgklmnprstvz")
+    vowels = list("aeiou")
+    syllables = [c + v for c in consonants for v in vowels]
+    words: list[str] = []
+    seen: set[str] = set()
+    while len(words) < count:
+        n_syl = rng.integers(2, 5, size=count)
+        picks = rng.integers(0, len(syllables), size=(count, 4))
+        for row, n in zip(picks.tolist(), n_syl.tolist(), strict=True):
+            word = "".join(syllables[i] for i in row[:n])
+            if word in seen:
+                continue
+            seen.add(word)
+            if tokenize(word) == [word]:
+                words.append(word)
+                if len(words) == count:
+                    break
+    return words
+
+
+def make_corpus(
+    n_passages: int, n_queries: int, seed: int, tokenize: Callable[[str], list[str]] | None = None
+) -> tuple[list[list[str]], list[str]]:
+    """Seeded synthetic corpus: (tokenised passages, question texts)."""
+    tokenize = tokenize or _tokenizer()
+    rng = np.random.default_rng(seed)
+    vocab = _pseudo_words(VOCAB_SIZE, rng, tokenize)
+    p = 1.0 / np.arange(1, VOCAB_SIZE + 1) ** ZIPF_S
+    p /= p.sum()
+    lens = rng.integers(40, 121, size=n_passages)
+    ids = rng.choice(VOCAB_SIZE, size=int(lens.sum()), p=p)
+    flat = np.array(vocab, dtype=object)[ids].tolist()
+    bounds = np.concatenate(([0], np.cumsum(lens))).tolist()
+    passages = [flat[bounds[i] : bounds[i + 1]] for i in range(n_passages)]
+    qp = p[STOPWORD_RANKS:] / p[STOPWORD_RANKS:].sum()
+    questions = []
+    for n_words in rng.integers(3, 9, size=n_queries).tolist():
+        picks = rng.choice(VOCAB_SIZE - STOPWORD_RANKS, size=n_words, p=qp) + STOPWORD_RANKS
+        questions.append(" ".join(vocab[i] for i in picks.tolist()))
+    return passages, questions
+
+
+def _latency(fn: Callable[[str], object], questions: Sequence[str]) -> dict[str, float]:
+    """p50/p99 per question in ms and QPS over the whole run (one warm-up call not counted)."""
+    fn(questions[0])
+    times = []
+    start = time.perf_counter()
+    for q in questions:
+        t = time.perf_counter()
+        fn(q)
+        times.append(time.perf_counter() - t)
+    total = time.perf_counter() - start
+    ms = np.array(times) * 1000
+    return {
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "qps": len(questions) / total if total > 0 else float("inf"),
+        "questions": len(questions),
+    }
+
+
+def _measure_build(build: Callable[[], object]) -> tuple[object, float, float, float]:
+    """Build twice: once timed, once under tracemalloc. Returns (obj, seconds, added MB, peak MB)."""
+    gc.collect()
+    t = time.perf_counter()
+    obj = build()
+    seconds = time.perf_counter() - t
+    del obj
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        obj = build()
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return obj, seconds, (current - before) / 1e6, (peak - before) / 1e6
+
+
+def _bench_ours(passages: list[list[str]], questions: list[str], tokenize: Callable[[str], list[str]],
+                variant: str) -> tuple[BM25Index, dict[str, Any]]:
+    index, seconds, added, peak = _measure_build(lambda: BM25Index(passages, variant=variant))
+    assert isinstance(index, BM25Index)
+    lat = _latency(lambda q: index.top_k(tokenize(q), TOP_K), questions)
+    return index, {"build_s": seconds, "index_mb": added, "build_peak_mb": peak, **lat}
+
+
+def _bench_rank_bm25(passages: list[list[str]], questions: list[str], tokenize: Callable[[str], list[str]],
+                     variant: str) -> dict[str, Any]:
+    import rank_bm25
+
+    cls = {"okapi": rank_bm25.BM25Okapi, "plus": rank_bm25.BM25Plus, "l": rank_bm25.BM25L}[variant]
+    model, seconds, added, peak = _measure_build(lambda: cls(passages))
+
+    def query(q: str) -> list[int]:
+        scores = model.get_scores(tokenize(q))  # type: ignore[attr-defined]
+        return np.argsort(scores)[::-1][:TOP_K].tolist()
+
+    lat = _latency(query, questions[:RANK_BM25_MAX_QUERIES])
+    return {"build_s": seconds, "index_mb": added, "build_peak_mb": peak, **lat}
+
+
+async def _loop_lag_during(build: Callable[[], object], tick_s: float = 0.005) -> dict[str, float]:
+    """Largest lateness of a 5 ms ticker while `build` runs in a worker thread."""
+    lags: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            t = time.perf_counter()
+            await asyncio.sleep(tick_s)
+            lags.append(time.perf_counter() - t - tick_s)
+
+    task = asyncio.create_task(ticker())
+    t = time.perf_counter()
+    await asyncio.to_thread(build)
+    seconds = time.perf_counter() - t
+    done.set()
+    await task
+    arr = np.array(lags or [0.0]) * 1000
+    return {"max_ms": float(arr.max()), "p99_ms": float(np.percentile(arr, 99)), "ticks": len(lags),
+            "build_s": seconds}
+
+
+def run_bench(
+    sizes: list[int],
+    queries: int = 200,
+    seed: int = 0,
+    json_out: bool = False,
+    rank_bm25_max: int = 30_000,
+    variant: str = "okapi",
+    answer_fn: Callable[[str], object] | None = None,
+    answer_questions: Sequence[str] = DEFAULT_QUESTIONS,
+) -> dict[str, Any]:
+    """Run the benchmark and return its results (`json_out` only matters to the printer in `main`).
+
+    `answer_fn`, if given, is timed as a whole answer on `answer_questions` (the real corpus).
+    """
+    tokenize = _tokenizer()
+    result: dict[str, Any] = {
+        "seed": seed, "queries": queries, "top_k": TOP_K, "variant": variant,
+        "rank_bm25_max": rank_bm25_max, "rank_bm25_max_queries": RANK_BM25_MAX_QUERIES,
+        "vocab_size": VOCAB_SIZE, "zipf_s": ZIPF_S, "sizes": [],
+    }
+    last_rb: tuple[int, float] | None = None  # (size, p50 ms) of the largest measured rank_bm25 run
+    largest: list[list[str]] | None = None
+    for n in sorted(sizes):
+        t = time.perf_counter()
+        passages, questions = make_corpus(n, queries, seed, tokenize)
+        row: dict[str, Any] = {
+            "passages": n, "tokens": sum(map(len, passages)), "generate_s": time.perf_counter() - t,
+        }
+        index, row["engine"] = _bench_ours(passages, questions, tokenize, variant)
+        del index
+        if n <= rank_bm25_max:
+            row["rank_bm25"] = _bench_rank_bm25(passages, questions, tokenize, variant)
+            row["rank_bm25_estimated"] = False
+            last_rb = (n, row["rank_bm25"]["p50_ms"])
+        elif last_rb is not None:
+            row["rank_bm25"] = {"p50_ms": last_rb[1] * n / last_rb[0]}
+            row["rank_bm25_estimated"] = True
+        else:
+            row["rank_bm25"] = None
+            row["rank_bm25_estimated"] = False
+        rb = row["rank_bm25"]
+        row["ratio_p50"] = rb["p50_ms"] / row["engine"]["p50_ms"] if rb else None
+        result["sizes"].append(row)
+        largest = passages
+    if largest is not None:
+        passages = largest
+        lag = asyncio.run(_loop_lag_during(lambda: BM25Index(passages, variant=variant)))
+        result["loop_lag"] = {"passages": len(passages), **lag}
+    if answer_fn is not None:
+        result["answer"] = _latency(answer_fn, list(answer_questions))
+    return result
+
+
+def print_table(result: dict[str, Any]) -> None:
+    """Human-readable side-by-side table of `run_bench`'s result."""
+    print(f"BM25 ({result['variant']}) top-{result['top_k']}, seed {result['seed']}, "
+          f"{result['queries']} questions per size, "
+          f"vocabulary {result['vocab_size']} (Zipf s={result['zipf_s']})")
+    print(f"rank_bm25 measured up to {result['rank_bm25_max']} passages "
+          f"(at most {result['rank_bm25_max_queries']} questions); "
+          "above that its time is extrapolated linearly (est.)")
+    header = (f"{'passages':>9} | {'engine':<9} | {'build s':>8} | {'index MB':>8} | {'peak MB':>8} | "
+              f"{'p50 ms':>8} | {'p99 ms':>8} | {'QPS':>8} | {'ratio p50':>9}")
+    print(header)
+    print("-" * len(header))
+    for row in result["sizes"]:
+        e = row["engine"]
+        print(f"{row['passages']:>9} | {'ours':<9} | {e['build_s']:>8.2f} | {e['index_mb']:>8.1f} | "
+              f"{e['build_peak_mb']:>8.1f} | {e['p50_ms']:>8.3f} | {e['p99_ms']:>8.3f} | {e['qps']:>8.0f} |")
+        rb = row["rank_bm25"]
+        ratio = f"{row['ratio_p50']:>8.0f}x" if row["ratio_p50"] else ""
+        if rb is None:
+            print(f"{'':>9} | {'rank_bm25':<9} | skipped")
+        elif row["rank_bm25_estimated"]:
+            print(f"{'':>9} | {'rank_bm25':<9} | {'':>8} | {'':>8} | {'':>8} | {rb['p50_ms']:>8.1f} | "
+                  f"{'est.':>8} | {'':>8} | {ratio:>9}")
+        else:
+            print(f"{'':>9} | {'rank_bm25':<9} | {rb['build_s']:>8.2f} | {rb['index_mb']:>8.1f} | "
+                  f"{rb['build_peak_mb']:>8.1f} | {rb['p50_ms']:>8.3f} | {rb['p99_ms']:>8.3f} | "
+                  f"{rb['qps']:>8.1f} | {ratio:>9}")
+    lag = result.get("loop_lag")
+    if lag:
+        print(f"event loop lag while rebuilding {lag['passages']} passages in a thread "
+              f"({lag['build_s']:.2f} s): max {lag['max_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
+              f"over {lag['ticks']} ticks of 5 ms")
+    ans = result.get("answer")
+    if ans:
+        print(f"whole answer on the bundled corpus: p50 {ans['p50_ms']:.3f} ms, p99 {ans['p99_ms']:.3f} ms")
+
+
+def main(argv: list[str] | None = None, answer_fn: Callable[[str], object] | None = None) -> int:
+    """CLI entry point: `python -m bot bench [--sizes 30,30000,300000] [--queries 200] [--json]`."""
+    parser = argparse.ArgumentParser(prog="bot bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="30,30000,300000",
+                        help="comma-separated passage counts (default: %(default)s)")
+    parser.add_argument("--queries", type=int, default=200, help="questions per size (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="corpus and question seed (default: %(default)s)")
+    parser.add_argument("--rank-bm25-max", type=int, default=30_000,
+                        help="largest size plain rank_bm25 is measured at (default: %(default)s)")
+    parser.add_argument("--variant", choices=("okapi", "plus", "l"), default="okapi")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
+    if not sizes or min(sizes) < 1 or args.queries < 1:
+        parser.error("sizes and --queries must be positive")
+    result = run_bench(sizes, args.queries, args.seed, args.json, args.rank_bm25_max, args.variant,
+                       answer_fn=answer_fn)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    else:
+        print_table(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
