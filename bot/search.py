@@ -18,6 +18,9 @@ from bot.models import Article, Passage
 BM25_VARIANT = "plus"
 BM25_K1 = 1.2
 BM25_B = 0.75
+#: A heading or caption names a passage's topic: its words count this many times (a BM25F-like
+#: field weight expressed in rank-bm25's own terms, by repeating the tokens).
+CONTEXT_REPEAT = 2
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
 TITLE_WEIGHT = 0.3
 
@@ -27,6 +30,13 @@ class Hit:
     passage: Passage
     score: float  # BM25 passage score (+ title bonus with several articles)
     matched: frozenset[str]  # question terms the passage contains
+
+
+def passage_terms(passage: Passage) -> list[str]:
+    """Index terms of a passage: its context (heading, caption) counted twice, then its text."""
+    from bot.text import tokenize
+
+    return tokenize(passage.context) * CONTEXT_REPEAT + tokenize(passage.text)
 
 
 def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float):

@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import qtype
 from bot.answer import coverage
 from bot.articles import DEFAULT_CORPUS_DIR
 from bot.evaluate import EvalQuestion, load_questions
 from bot.knowledge import Knowledge, Snapshot, expand_question, question_terms
-from bot.search import SearchIndex
-from bot.text import fold_for_match, tokenize
+from bot.search import SearchIndex, passage_terms
+from bot.text import fold_for_match
 
 #: Wrongly refusing an answerable question costs this many correctly refused unanswerable ones.
 REFUSAL_COST = 3.0
@@ -38,7 +39,7 @@ def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
     terms = question_terms(q.q, snap).terms
     _, query = expand_question(terms, snap.alias_groups)
     wanted = [fold_for_match(e) for e in q.expect]
-    for i, hit in enumerate(index.search(query, 5), start=1):
+    for i, hit in enumerate(qtype.rerank(index.search(query, 20), q.q)[:5], start=1):
         if any(w in fold_for_match(hit.passage.full_text) for w in wanted):
             return i
     return None
@@ -46,7 +47,7 @@ def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
 
 def retrieval_grid(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[tuple[str, float, float, dict]]:
     answerable = [q for q in questions if q.expect]
-    tokens = [tokenize(p.full_text) for p in snap.passages]
+    tokens = [passage_terms(p) for p in snap.passages]
     rows = []
     for variant in ("okapi", "plus", "l"):
         for k1 in (0.9, 1.2, 1.5, 2.0):
