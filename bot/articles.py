@@ -7,16 +7,20 @@ file, fsync, rename) so a crash never leaves half an article behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import difflib
+import fcntl
 import hashlib
 import logging
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
@@ -233,3 +237,150 @@ def corpus_stamp(corpus_dir: Path) -> tuple[tuple[str, int, int], ...]:
     except OSError:
         return ()
     return tuple(out)
+
+
+# --- adding and removing: serialised across processes, atomic, never a duplicate --------------------
+
+#: Lock file inside the corpus directory; every writer (CLI, each bot process) takes it.
+LOCK_NAME = ".lock"
+
+
+class DuplicateArticleError(CorpusError):
+    """The article is already in the corpus (same normalised text or same URL); names the existing one."""
+
+    def __init__(self, message: str, existing: Article) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+class ArticleNotFoundError(CorpusError):
+    """No article has that slug."""
+
+
+@dataclass(frozen=True)
+class RemovedArticle:
+    article: Article
+    data: bytes  # the file as it was, so a failed remove can be undone byte for byte
+
+
+@contextlib.contextmanager
+def corpus_lock(corpus_dir: Path) -> Iterator[None]:
+    """Exclusive lock on `<corpus>/.lock` (fcntl.flock): one writer at a time, across processes
+    and threads (each call opens its own file description). Blocking: call it off the event loop."""
+    path = Path(corpus_dir) / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def normalise_url(url: str) -> str:
+    """For duplicate detection: scheme and host lower-cased, no fragment, no trailing slash, no www."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/")
+    return urlunsplit(("https" if parts.scheme.lower() in ("http", "https") else parts.scheme, host, path,
+                       parts.query, ""))
+
+
+def find_duplicate(existing: Iterable[Article], article: Article) -> tuple[Article, str] | None:
+    """The article already holding the same text or URL, and which of the two it is."""
+    sha = body_hash(article.paragraphs)
+    url = normalise_url(article.url) if article.url else None
+    for other in existing:
+        if body_hash(other.paragraphs) == sha:
+            return other, "text"
+        if url and other.url and normalise_url(other.url) == url:
+            return other, "URL"
+    return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or unlink durable (the directory entry itself)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def add_article(corpus_dir: Path, article: Article, *, today: dt.date | None = None) -> Article:
+    """Store a new article under a fresh unique slug; refuse a duplicate. Returns the stored article.
+
+    The slug comes from the title (`article.slug` is ignored), `added` is today, `sha256` the body
+    hash. Holds the corpus lock, so concurrent adds from any process never pick the same slug.
+    """
+    corpus_dir = Path(corpus_dir)
+    if not article.paragraphs:
+        raise CorpusError("the article has no text")
+    with corpus_lock(corpus_dir):
+        folder = articles_dir(corpus_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        current = load_corpus(corpus_dir).articles
+        dup = find_duplicate(current, article)
+        if dup is not None:
+            other, what = dup
+            raise DuplicateArticleError(
+                f'this article is already in the corpus (same {what}) as "{other.title}" (slug {other.slug})',
+                other,
+            )
+        taken = {p.stem for p in folder.glob("*.md")}
+        stored = replace(
+            article,
+            slug=slugify(article.title, taken),
+            added=(today or dt.date.today()).isoformat(),
+            sha256=body_hash(article.paragraphs),
+        )
+        write_article(corpus_dir, stored)
+        _fsync_dir(folder)
+    log.info("added article %s (%d paragraphs)", stored.slug, len(stored.paragraphs))
+    return stored
+
+
+def remove_article(corpus_dir: Path, slug: str) -> RemovedArticle:
+    """Delete `corpus/articles/<slug>.md`; unknown slugs are refused with the closest suggestions."""
+    corpus_dir = Path(corpus_dir)
+    slug = slug.strip().lower().removesuffix(".md")
+    folder = articles_dir(corpus_dir)
+    with corpus_lock(corpus_dir):
+        path = folder / f"{slug}.md"
+        if not _SLUG_RE.match(slug) or not path.is_file():
+            known = sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
+            close = difflib.get_close_matches(slug, known, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ArticleNotFoundError(f"there is no article with slug '{slug}'{hint}")
+        data = path.read_bytes()
+        try:
+            article = parse_article(path, data.decode("utf-8"))
+        except (CorpusError, UnicodeDecodeError):
+            article = Article(slug=slug, title=slug, publisher="", paragraphs=())
+        path.unlink()
+        _fsync_dir(folder)
+    log.info("removed article %s", slug)
+    return RemovedArticle(article, data)
+
+
+def restore_file(corpus_dir: Path, slug: str, data: bytes) -> None:
+    """Put back a removed article file exactly as it was (undoing a remove whose rebuild failed)."""
+    folder = articles_dir(corpus_dir)
+    fd, tmp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, folder / f"{slug}.md")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
