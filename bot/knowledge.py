@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.answer import NAME_BOOST, Concept, build_answer
 from bot.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, format_date, load_corpus
+from bot.glossary import Glossary, load_corpus_glossary, merge_alias_groups
 from bot.models import Answer, Article, Passage
 from bot.passages import split_article
 from bot.search import SearchIndex
@@ -42,8 +43,17 @@ class Snapshot:
     speller: Speller | None = None  # corrects question words the corpus never uses
 
 
-def build_snapshot(corpus_dir: Path, *, alias_groups: Sequence[Sequence[Sequence[str]]] = ()) -> Snapshot:
-    """Read the corpus and build the index. CPU- and I/O-bound: call it off the event loop."""
+def build_snapshot(
+    corpus_dir: Path,
+    *,
+    alias_groups: Sequence[Sequence[Sequence[str]]] = (),
+    previous: Snapshot | None = None,
+) -> Snapshot:
+    """Read the corpus and build the index. CPU- and I/O-bound: call it off the event loop.
+
+    `previous` (the snapshot being replaced) supplies the last good glossary when the glossary
+    file no longer validates, so a bad edit never takes the glossary away from the bot.
+    """
     corpus_dir = Path(corpus_dir)
     stamp = corpus_stamp(corpus_dir)
     loaded = load_corpus(corpus_dir)
@@ -53,10 +63,16 @@ def build_snapshot(corpus_dir: Path, *, alias_groups: Sequence[Sequence[Sequence
     tokens = [tokenize(p.full_text) for p in passages]
     titles = [tokenize(a.title) for a in loaded.articles]
     index = SearchIndex(loaded.articles, passages, tokens, titles)
-    groups = tuple(tuple(tuple(alt) for alt in g) for g in alias_groups) + load_synonyms(corpus_dir)
+    last = previous.glossary if previous is not None and isinstance(previous.glossary, Glossary) else None
+    glossary = load_corpus_glossary(corpus_dir, index, last)
+    # glossary names first: "Electronic Communications Privacy Act" is matched whole before "act"
+    groups = merge_alias_groups(
+        glossary.alias_groups() if glossary is not None else (), alias_groups, load_synonyms(corpus_dir)
+    )
     speller = Speller.from_texts([p.full_text for p in passages] + [a.title for a in loaded.articles])
     return Snapshot(
-        corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups, speller=speller
+        corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups,
+        glossary=glossary, speller=speller,
     )
 
 
@@ -180,7 +196,7 @@ class Knowledge:
 
     def rebuild(self) -> Snapshot:
         """Build a new snapshot from disk (blocking) and install it."""
-        snap = build_snapshot(self._snapshot.corpus_dir)
+        snap = build_snapshot(self._snapshot.corpus_dir, previous=self._snapshot)
         self.install(snap)
         return snap
 
@@ -189,7 +205,7 @@ class Knowledge:
         if self._reload_lock is None:
             self._reload_lock = asyncio.Lock()
         async with self._reload_lock:
-            snap = await asyncio.to_thread(build_snapshot, self._snapshot.corpus_dir)
+            snap = await asyncio.to_thread(build_snapshot, self._snapshot.corpus_dir, previous=self._snapshot)
             self.install(snap)
             log.info("corpus reloaded: %d articles, %d passages", len(snap.articles), len(snap.passages))
             return snap
@@ -212,7 +228,7 @@ class Knowledge:
         corpus_dir = self._snapshot.corpus_dir
         stored = add_article(corpus_dir, article)
         try:
-            snap = build_snapshot(corpus_dir)
+            snap = build_snapshot(corpus_dir, previous=self._snapshot)
         except BaseException:
             with corpus_lock(corpus_dir):
                 (articles_dir(corpus_dir) / f"{stored.slug}.md").unlink(missing_ok=True)
@@ -226,7 +242,7 @@ class Knowledge:
         corpus_dir = self._snapshot.corpus_dir
         removed = remove_article(corpus_dir, slug)
         try:
-            snap = build_snapshot(corpus_dir)
+            snap = build_snapshot(corpus_dir, previous=self._snapshot)
         except BaseException:
             restore_file(corpus_dir, removed.article.slug, removed.data)
             log.exception("index rebuild failed after removing %s; the file was put back", slug)
