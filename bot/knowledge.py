@@ -19,7 +19,7 @@ from bot.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, format_
 from bot.glossary import Glossary, load_corpus_glossary, merge_alias_groups
 from bot.models import Answer, Article, Passage
 from bot.passages import split_article
-from bot.search import SearchIndex
+from bot.search import SearchIndex, passage_terms
 from bot.synonyms import load_synonyms
 from bot.text import clean_question, iter_tokens, tokenize
 from bot.typos import Speller
@@ -60,7 +60,7 @@ def build_snapshot(
     passages: list[Passage] = []
     for article in loaded.articles:
         passages.extend(split_article(article))
-    tokens = [tokenize(p.full_text) for p in passages]
+    tokens = [passage_terms(p) for p in passages]
     titles = [tokenize(a.title) for a in loaded.articles]
     index = SearchIndex(loaded.articles, passages, tokens, titles)
     last = previous.glossary if previous is not None and isinstance(previous.glossary, Glossary) else None
@@ -100,7 +100,8 @@ def expand_question(
     """
     remaining = list(terms)
     concepts: list[Concept] = []
-    query = list(terms)
+    # the question's own words count twice, equivalents once: an equivalent helps but never outweighs
+    query = list(terms) * 2
     for group in alias_groups:
         alts = [tuple(a) for a in group if a]
         hit = next(((alt, pos) for alt in sorted(alts, key=len, reverse=True)

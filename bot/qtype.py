@@ -9,12 +9,7 @@ near-ties but never lifts a passage that does not match the question.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from enum import Enum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.search import Hit
 
 
 class Want(Enum):
@@ -72,11 +67,3 @@ def bonus(want: Want, text: str, weight: float = BONUS) -> float:
     """Multiplier for a passage's score: 1 + weight when it holds the kind of answer wanted."""
     return 1.0 + weight if want is not Want.OTHER and holds(want, text) else 1.0
 
-
-def rerank(hits: Sequence[Hit], question: str) -> list[Hit]:
-    """Hits reordered by score x bonus (stable for equal values); the scores themselves are kept."""
-    want = wants(question)
-    if want is Want.OTHER:
-        return list(hits)
-    order = sorted(range(len(hits)), key=lambda i: (-hits[i].score * bonus(want, hits[i].passage.text), i))
-    return [hits[i] for i in order]

@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import qtype
-from bot.answer import coverage
+from bot.answer import coverage, rank_hits
 from bot.articles import DEFAULT_CORPUS_DIR
 from bot.evaluate import EvalQuestion, load_questions
 from bot.knowledge import Knowledge, Snapshot, expand_question, question_terms
@@ -36,10 +35,11 @@ class Sample:
 
 
 def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
-    terms = question_terms(q.q, snap).terms
-    _, query = expand_question(terms, snap.alias_groups)
+    qt = question_terms(q.q, snap)
+    concepts, query = expand_question(qt.terms, snap.alias_groups, qt.surface, qt.names)
     wanted = [fold_for_match(e) for e in q.expect]
-    for i, hit in enumerate(qtype.rerank(index.search(query, 20), q.q)[:5], start=1):
+    ranked = rank_hits(index.search(query, 20), concepts, index, q.q)
+    for i, (hit, _) in enumerate(ranked[:5], start=1):
         if any(w in fold_for_match(hit.passage.full_text) for w in wanted):
             return i
     return None
