@@ -127,6 +127,8 @@ def parse_article(path: Path, text: str) -> Article:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         raise CorpusError(f"{name}: front matter is not valid YAML ({exc.__class__.__name__})") from None
+    except ValueError as exc:  # YAML reads 2016-02-31 as a date and fails on it
+        raise CorpusError(f"{name}: front matter has an impossible value ({exc})") from None
     if not isinstance(meta, dict):
         raise CorpusError(f"{name}: front matter must be a mapping of keys to values")
     known = {"title", "publisher", "url", "published", "added", "sha256"}
