@@ -102,21 +102,13 @@ def test_bad_url(url: str) -> None:
     assert "'url'" in error_of(GOOD.replace("url: https://example.com/a-good-article", f"url: {url}"))
 
 
-IMPOSSIBLE_DATE_BUG = (
-    "bot/articles.py parse_article line 127-128: yaml.safe_load raises a plain ValueError ('day is out of "
-    "range for month') for an unquoted impossible date such as 'published: 2016-02-31'; only yaml.YAMLError "
-    "is caught, so the ValueError escapes parse_article and load_corpus (which catches only CorpusError) "
-    "crashes the whole corpus load with a traceback instead of skipping the one file"
-)
-
-
 @pytest.mark.parametrize(
     "date",
     [
         "April 2016",
         "2016-13",
         "'2016-02-31'",
-        pytest.param("2016-02-31", marks=pytest.mark.xfail(reason=IMPOSSIBLE_DATE_BUG, strict=True)),
+        "2016-02-31",  # unquoted: YAML itself fails on the impossible date
         "16-04-2016",
         "'2016/04/14'",
     ],
@@ -170,7 +162,6 @@ def test_broken_file_is_skipped_and_reported_while_others_load(tmp_path: Path) -
     assert result.errors[0].startswith("broken.md: ")
 
 
-@pytest.mark.xfail(reason=IMPOSSIBLE_DATE_BUG, strict=True)
 def test_file_with_an_impossible_unquoted_date_is_skipped_and_reported(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "c", {
         "good-one.md": GOOD,
