@@ -53,6 +53,9 @@ _STRAY_HTML_RE = re.compile(r",?\s*<?/?(?:p|br|div|span)\s*/?>\s*$", re.IGNORECA
 _GLUED_ALT_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}(?=[\u201c\u2018\"][A-Z])")
 # A breadcrumb such as 'CloudCloud Management': words glued without a space, no sentence punctuation.
 _BREADCRUMB_RE = re.compile(r"^(?=.*[a-z][A-Z])[A-Za-z&/ -]{3,60}$")
+# ... where a section name is glued to its sub-section that repeats it ("Cloud" + "Cloud Management"),
+# unlike brand names such as "iPhone" or "PayPal".
+_GLUED_WORDS_RE = re.compile(r"\b([A-Z][a-z]{2,})\1")
 
 
 def _is_junk(line: str) -> bool:
@@ -83,7 +86,7 @@ def clean_text(text: str, *, has_title: bool = True) -> CleanText:
             removed.append(line)
             continue
         # A breadcrumb is only plausible at the top, before the first real paragraph.
-        if not kept and _BREADCRUMB_RE.match(line):
+        if not kept and len(line.split()) <= 4 and _BREADCRUMB_RE.match(line) and _GLUED_WORDS_RE.search(line):
             removed.append(line)
             continue
         fixed = _STRAY_HTML_RE.sub("", line)

@@ -107,6 +107,8 @@ class Token:
 
 def _word_term(word: str) -> str | None:
     """Term for one folded word, or None for stopwords and noise."""
+    if word in STOPWORDS:  # contractions ("don't") are listed with their apostrophe
+        return None
     if word.endswith("'s"):
         word = word[:-2]
     word = word.replace("'", "").replace(".", "")
