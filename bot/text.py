@@ -122,20 +122,42 @@ def _word_term(word: str) -> str | None:
     return stem(word)
 
 
+def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """fold() one character at a time, with each folded character's index in `text`.
+
+    NFKC may lengthen one place (ligature "\ufb01" -> "fi") and shorten another, so a span in the
+    folded text maps back through this table, never by assuming equal lengths.
+    """
+    pieces: list[str] = []
+    origin: list[int] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and unicodedata.combining(text[j]):  # keep "e" + U+0301 together
+            j += 1
+        f = fold(text[i:j])
+        pieces.append(f)
+        origin.extend([i] * len(f))
+        i = j
+    return "".join(pieces), origin
+
+
 def iter_tokens(text: str) -> list[Token]:
-    """Tokens with spans into `text`. Folding keeps string length for the characters we map."""
+    """Tokens with their spans in the original `text` (for marking matched words in a quote)."""
     folded = fold(text)
-    # fold() may change length (NFKC of ligatures etc.); fall back to spans on the folded text then.
-    same_length = len(folded) == len(text)
+    if folded == text.lower() and len(folded) == len(text):
+        origin = None  # the common case: one folded character per original character
+    else:
+        folded, origin = _fold_with_offsets(text)
     out: list[Token] = []
     for m in _WORD_RE.finditer(folded):
         term = _word_term(m.group(0))
         if term is None:
             continue
-        if same_length:
+        if origin is None:
             out.append(Token(term, m.start(), m.end()))
         else:
-            out.append(Token(term, -1, -1))
+            out.append(Token(term, origin[m.start()], origin[m.end() - 1] + 1))
     return out
 
 

@@ -103,13 +103,6 @@ def test_mark_handles_curly_quotes_and_apostrophes() -> None:
     assert marked == "**Microsoft\u2019s** \u201c**trust**\u201d strategy"
 
 
-@pytest.mark.xfail(
-    reason="bot/text.py iter_tokens (line ~131) keeps spans whenever fold() preserves the total length, but "
-    "NFKC can lengthen one place and shorten another (ligature '\ufb01' -> 'fi', 'e'+U+0301 -> '\u00e9'), "
-    "so spans drift and bot/answer.py mark() bolds the wrong characters: "
-    "mark('\ufb01le e\u0301xtra data', {'file'}) bolds '\ufb01le ' (with the space)",
-    strict=True,
-)
 def test_mark_spans_stay_right_when_normalisation_changes_lengths() -> None:
     text = "\ufb01le e\u0301xtra data"
     for run in bold_runs(mark(text, frozenset({"file"}))):

@@ -118,12 +118,6 @@ def test_breadcrumb_shape_after_the_first_paragraph_is_kept() -> None:
     assert clean("First paragraph.", "CloudCloud Management") == ("First paragraph.", "CloudCloud Management")
 
 
-@pytest.mark.xfail(
-    reason="bot/ingest.py _BREADCRUMB_RE (line 55) treats any first body line made of letters and spaces "
-    "with one lower-to-upper case change as a breadcrumb, so a standfirst naming iPhone, PayPal, "
-    "YouTube, LinkedIn, McAfee... is deleted from the article",
-    strict=True,
-)
 def test_first_line_with_a_camel_case_brand_is_not_a_breadcrumb() -> None:
     assert clean("The iPhone maker sued", "Body.") == ("The iPhone maker sued", "Body.")
 

@@ -56,11 +56,6 @@ def test_single_letters_are_dropped_but_digits_kept() -> None:
     assert tokenize("a b c 5 30") == ["5", "30"]
 
 
-@pytest.mark.xfail(
-    reason="bot/text.py _word_term removes apostrophes before the STOPWORDS lookup, so the list's "
-    "contractions (don't, doesn't, isn't, won't, ...) never match: \"don't\" -> 'dont' is indexed",
-    strict=True,
-)
 def test_contraction_stopwords_are_dropped() -> None:
     assert tokenize("don't doesn't isn't won't") == []
 
