@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot import qtype
 from bot.models import Answer, Citation, Quote
@@ -49,11 +50,19 @@ def concept_weight(index: SearchIndex, concept: Concept) -> float:
     return base * concept.boost
 
 
-def coverage(index: SearchIndex, concepts: Sequence[Concept], terms: frozenset[str]) -> float:
-    total = sum(concept_weight(index, c) for c in concepts)
+def coverage(
+    index: SearchIndex,
+    concepts: Sequence[Concept],
+    terms: frozenset[str],
+    weights: Sequence[float] | None = None,
+) -> float:
+    """Share of the concepts' weight that `terms` cover (weights: precomputed concept weights)."""
+    if weights is None:
+        weights = [concept_weight(index, c) for c in concepts]
+    total = sum(weights)
     if total <= 0:
         return 0.0
-    got = sum(concept_weight(index, c) for c in concepts if c.covered_by(terms))
+    got = sum(w for c, w in zip(concepts, weights, strict=True) if c.covered_by(terms))
     return got / total
 
 
@@ -67,9 +76,10 @@ def rank_hits(
     Recall@1 +3 points). The hit's BM25 score itself is left as rank-bm25 computed it.
     """
     want = qtype.wants(question)
+    weights = [concept_weight(index, c) for c in concepts]
     scored = []
     for i, hit in enumerate(hits):
-        cov = coverage(index, concepts, hit.matched)
+        cov = coverage(index, concepts, hit.matched, weights)
         key = hit.score * qtype.bonus(want, hit.passage.text) * (1.0 + cov)
         scored.append((-key, i, hit, cov))
     scored.sort(key=lambda item: item[:2])
@@ -109,12 +119,16 @@ class _Sentence:
     terms: frozenset[str]
 
 
+@lru_cache(maxsize=8192)
+def _sentences(text: str) -> tuple[_Sentence, ...]:
+    return tuple(_Sentence(s, e, frozenset(t.term for t in iter_tokens(text[s:e]))) for s, e in split_sentences(text))
+
+
 def choose_sentences(text: str, weights: dict[str, float]) -> str:
     """The one or two contiguous sentences of `text` that carry most of the question's weight."""
-    spans = split_sentences(text)
-    if len(spans) <= 1:
+    sents = _sentences(text)
+    if len(sents) <= 1:
         return text.strip()
-    sents = [_Sentence(s, e, frozenset(t.term for t in iter_tokens(text[s:e]))) for s, e in spans]
 
     def value(terms: frozenset[str]) -> float:
         return sum(weights.get(t, 0.0) for t in terms)

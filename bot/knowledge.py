@@ -102,13 +102,25 @@ def expand_question(
     concepts: list[Concept] = []
     # the question's own words count twice, equivalents once: an equivalent helps but never outweighs
     query = list(terms) * 2
-    for group in alias_groups:
-        alts = [tuple(a) for a in group if a]
-        hit = next(((alt, pos) for alt in sorted(alts, key=len, reverse=True)
-                     if (pos := _find(remaining, alt)) >= 0), None)
-        if hit is None:
-            continue
-        alt, pos = hit
+    present = set(terms)
+    # only groups with an alternative whose words all occur in the question can match
+    pending = [
+        alts
+        for alts in ([tuple(a) for a in g if a] for g in alias_groups)
+        if any(present.issuperset(a) for a in alts)
+    ]
+    while True:
+        # the longest name present wins, across groups ("EU US" before "US", "Electronic
+        # Communications Privacy Act" before "act"); on a tie the earlier group wins
+        best: tuple[int, int, tuple[str, ...]] | None = None
+        for gi, group_alts in enumerate(pending):
+            for cand in group_alts:
+                if (best is None or len(cand) > len(best[2])) and (pos := _find(remaining, cand)) >= 0:
+                    best = (gi, pos, cand)
+        if best is None:
+            break
+        gi, pos, alt = best
+        alts = pending.pop(gi)
         del remaining[pos : pos + len(alt)]
         concepts.append(Concept(" ".join(alt), tuple(frozenset(a) for a in alts)))
         for other in alts:

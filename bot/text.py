@@ -142,10 +142,14 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), origin
 
 
-def iter_tokens(text: str) -> list[Token]:
-    """Tokens with their spans in the original `text` (for marking matched words in a quote)."""
+@lru_cache(maxsize=8192)
+def iter_tokens(text: str) -> tuple[Token, ...]:
+    """Tokens with their spans in the original `text` (for marking matched words in a quote).
+
+    Cached: the same passages are marked and split again and again, questions come and go.
+    """
     folded = fold(text)
-    if folded == text.lower() and len(folded) == len(text):
+    if len(folded) == len(text) and unicodedata.is_normalized("NFKC", text):
         origin = None  # the common case: one folded character per original character
     else:
         folded, origin = _fold_with_offsets(text)
@@ -158,7 +162,7 @@ def iter_tokens(text: str) -> list[Token]:
             out.append(Token(term, m.start(), m.end()))
         else:
             out.append(Token(term, origin[m.start()], origin[m.end() - 1] + 1))
-    return out
+    return tuple(out)
 
 
 def tokenize(text: str) -> list[str]:
@@ -194,7 +198,8 @@ _SENT_END_RE = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u201
 _ABBREV_RE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Inc|Ltd|Co|Corp|vs|etc|e\.g|i\.e|U\.S|No)\.)$")
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8192)
+def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     """Sentence spans (start, end) covering `text`, cut after . ! ? (+ closing quotes).
 
     Spans keep the exact characters so a quote built from them is verbatim.
@@ -213,4 +218,4 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         tail_end = len(text.rstrip())
         if tail_end > start:
             spans.append((start, tail_end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    return tuple((s, e) for s, e in spans if text[s:e].strip())
