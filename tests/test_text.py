@@ -139,8 +139,8 @@ def test_sentence_split_of_a_seed_paragraph() -> None:
 
 
 def test_empty_and_blank_text_has_no_sentences() -> None:
-    assert split_sentences("") == []
-    assert split_sentences("   \n ") == []
+    assert split_sentences("") == ()
+    assert split_sentences("   \n ") == ()
 
 
 def test_text_without_terminal_punctuation_is_one_sentence() -> None:
