@@ -22,7 +22,7 @@ from bot.search import Hit, SearchIndex
 from bot.text import Token, iter_tokens, split_sentences
 
 #: Share of the question's evidence weight the best passage must cover to answer.
-MIN_COVERAGE = 0.28
+MIN_COVERAGE = 0.34
 #: A capitalised name or an acronym the corpus never uses ("GDPR", "Australia", "CLOUD Act")
 #: says the question is about something else: it weighs this many times an unknown word.
 NAME_BOOST = 3.0
@@ -71,6 +71,9 @@ def rank_hits(
 ) -> list[tuple[Hit, float]]:
     """Order hits by BM25 x answer-type bonus x (1 + coverage); return (hit, coverage) pairs.
 
+    A passage that cannot hold the kind of answer asked for (no number for "how many", no time
+    for "when") gets coverage 0: it may still rank, but it never makes the question answered.
+
     Coverage counts each of the question's concepts once however often it repeats, so a passage
     that mentions every thing asked about beats one that repeats a single word (dev set:
     Recall@1 +3 points). The hit's BM25 score itself is left as rank-bm25 computed it.
@@ -80,6 +83,8 @@ def rank_hits(
     scored = []
     for i, hit in enumerate(hits):
         cov = coverage(index, concepts, hit.matched, weights)
+        if not qtype.can_answer(want, hit.passage.full_text):
+            cov = 0.0  # "how many ...?" is not answered by a passage without a number
         key = hit.score * qtype.bonus(want, hit.passage.text) * (1.0 + cov)
         scored.append((-key, i, hit, cov))
     scored.sort(key=lambda item: item[:2])

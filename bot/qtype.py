@@ -19,8 +19,12 @@ class Want(Enum):
     OTHER = "other"
 
 
-_NUMBER_Q = re.compile(r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b",
-                       re.I)
+_NUMBER_Q = re.compile(
+    r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b"
+    # a price, a salary or a revenue is an amount, whatever the question's first words
+    r"|\b(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets?|turnover|profits?)\b",
+    re.I,
+)
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b", re.I)
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
                      re.I)
@@ -67,3 +71,13 @@ def bonus(want: Want, text: str, weight: float = BONUS) -> float:
     """Multiplier for a passage's score: 1 + weight when it holds the kind of answer wanted."""
     return 1.0 + weight if want is not Want.OTHER and holds(want, text) else 1.0
 
+
+
+def can_answer(want: Want, text: str) -> bool:
+    """False when the question wants a number or a time and `text` holds none.
+
+    Names are everywhere in news text, so "who" questions are not filtered this way.
+    """
+    if want in (Want.NUMBER, Want.TIME):
+        return holds(want, text)
+    return True

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import coverage, rank_hits
+from bot.answer import rank_hits
 from bot.articles import DEFAULT_CORPUS_DIR
 from bot.evaluate import EvalQuestion, load_questions
 from bot.knowledge import Knowledge, Snapshot, expand_question, question_terms
@@ -68,8 +68,8 @@ def samples(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[Sample]:
     for q in questions:
         qt = question_terms(q.q, snap)
         concepts, query = expand_question(qt.terms, snap.alias_groups, qt.surface, qt.names)
-        hits = snap.index.search(query, 20)
-        best = max((coverage(snap.index, concepts, h.matched) for h in hits), default=0.0)
+        ranked = rank_hits(snap.index.search(query, 20), concepts, snap.index, q.q)
+        best = max((cov for _, cov in ranked), default=0.0)
         out.append(Sample(bool(q.expect), best))
     return out
 

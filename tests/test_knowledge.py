@@ -57,12 +57,6 @@ def test_off_topic_question_is_refused_with_a_reason(kb: Knowledge, question: st
     assert answer.reason
 
 
-@pytest.mark.xfail(
-    reason="issue 2 point 5: a near-topic trap about another cloud provider's prices must be refused, but "
-    "bot/answer.py build_answer (MIN_COVERAGE = 0.28) answers it: 'Google'/'Amazon' and 'cloud' are covered "
-    "by paragraph 29 ('public cloud rivals Google and Amazon'), which outweighs the missing price words",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "question", ["What are Google Cloud prices?", "How much does Amazon charge for cloud storage?"]
 )
