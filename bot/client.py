@@ -93,7 +93,7 @@ class _BotMixin:
         if self.config.api_base_url != DEFAULT_API_BASE_URL:
             # A non-Discord API (a fake in tests): ask it where its gateway is. discord.py connects
             # unsharded bots to DEFAULT_GATEWAY, so that is what we point at it.
-            _, url, _ = await bot.http.get_bot_gateway()
+            url = await self._gateway_url()
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
             log.info("using API %s and gateway %s", self.config.api_base_url, url)
         if not hasattr(self, "knowledge"):
@@ -105,6 +105,16 @@ class _BotMixin:
             await bot.load_extension(name)
             log.info("loaded extension %s", name)
         await self.sync_commands()
+
+    async def _gateway_url(self) -> str:
+        """The gateway URL announced by the API: GET /gateway/bot, falling back to GET /gateway."""
+        bot: commands.Bot = self  # type: ignore[assignment]
+        try:
+            _, url, _ = await bot.http.get_bot_gateway()
+            return url
+        except discord.GatewayNotFound:
+            data = await bot.http.request(discord.http.Route("GET", "/gateway"))
+            return data["url"]
 
     async def sync_commands(self) -> None:
         """Sync to the configured guilds (instant) or globally (may take a while to show up)."""
