@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot.answer import NAME_BOOST, Concept, build_answer
@@ -41,6 +42,16 @@ class Snapshot:
     alias_groups: tuple[tuple[tuple[str, ...], ...], ...] = field(default_factory=tuple)
     glossary: object | None = None  # bot.glossary.Glossary when one is loaded
     speller: Speller | None = None  # corrects question words the corpus never uses
+
+    @cached_property
+    def alias_acronyms(self) -> frozenset[str]:
+        """Glossary/synonym entries that abbreviate another entry of their group ("eea" for
+        "European Economic Area"): known acronyms even where the articles spell them out."""
+        out: set[str] = set()
+        for group in self.alias_groups:
+            initials = {"".join(t[0] for t in alt) for alt in group if len(alt) >= 2}
+            out.update(alt[0] for alt in group if len(alt) == 1 and alt[0] in initials)
+        return frozenset(out)
 
 
 def build_snapshot(
@@ -146,6 +157,14 @@ class QuestionTerms:
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
 
 
+_WORDS_RE = re.compile(r"[^\W\d_][^\W_]+")
+
+
+def _is_acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
 def _looks_like_name(text: str, start: int, word: str) -> bool:
     """An acronym (GDPR, S3) anywhere, or a capitalised word that does not start a sentence."""
     letters = [c for c in word if c.isalpha()]
@@ -161,9 +180,26 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     surface: dict[str, str] = {}
     names: set[str] = set()
     known = snap.index
-    for tok in iter_tokens(text):
+    tokens = iter_tokens(text)
+    words = _WORDS_RE.findall(text)
+    shouting = sum(1 for w in words if _is_acronym(w)) * 2 > len(words)  # "WHAT IS PRIVACY SHIELD"
+    for tok in tokens:
         term = tok.term
         word = text[tok.start : tok.end] if tok.start >= 0 else term
+        if (
+            not shouting
+            and snap.speller is not None
+            and _is_acronym(word)
+            and len(word) >= 3
+            and word not in snap.speller.acronyms
+            and term not in snap.alias_acronyms
+        ):
+            # "CLOUD Act" is not about clouds: an acronym the corpus never writes is a name it lacks
+            term = f"{term}#acronym"
+            names.add(term)
+            surface.setdefault(term, word)
+            terms.append(term)
+            continue
         if term not in known and snap.speller is not None:
             fixed = snap.speller.correct(word)
             if fixed is not None:

@@ -16,22 +16,26 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.text import fold, strip_accents
 
 _WORD_RE = re.compile(r"[^\W\d_]{4,}")
+_ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b")
 #: Minimum similarity (0-100) for a correction; 84 allows one edit in a 6-letter word.
 MIN_SIMILARITY = 84.0
 MIN_LENGTH = 5
 
 
 class Speller:
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], acronyms: Iterable[str] = ()) -> None:
         self._words = sorted(set(words))
         self._set = frozenset(self._words)
+        self.acronyms = frozenset(acronyms)  # words the corpus writes in capitals: ECPA, WP29, US
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Speller:
         words: set[str] = set()
+        acronyms: set[str] = set()
         for text in texts:
             words.update(strip_accents(w) for w in _WORD_RE.findall(fold(text)))
-        return cls(words)
+            acronyms.update(_ACRONYM_RE.findall(text))
+        return cls(words, acronyms)
 
     def __len__(self) -> int:
         return len(self._words)
