@@ -5,7 +5,8 @@ parameters. Their `get_scores` walk every passage in Python for every question, 
 a second at 300,000 passages. This module precomputes each (term, passage) weight once, with exactly
 the arithmetic `rank_bm25` uses, and stores them as term-major postings in numpy arrays:
 
-* ``_ptr[row]:_ptr[row + 1]`` is the slice of term ``row``;
+* ``_ptr[row]:_ptr[row + 1]`` is the slice of term ``row``, in two tiers split at ``_mid[row]``
+  (the few heaviest postings, then the rest), each sorted by passage id;
 * ``_docs`` holds the passage ids of that slice (ascending, int64 so numpy does not convert them on
   every gather/scatter), ``_weights`` the float64 weights (float32 would break the 1e-9 contract).
 
@@ -37,6 +38,8 @@ _DEFAULT_DELTA = {"plus": 1.0, "l": 0.5}
 _CHUNK_DOCS = 1024  # passages tokenised to ids per step: bounds how long the GIL is held at once
 _WEIGHT_CHUNK = 1 << 21  # postings weighted per numpy step: bounds the temporary memory of the build
 _MARGIN = 1e-9  # relative slack on the pruning bound, far above the rounding of a few float sums
+_TIER_MIN_DF = 1024  # posting lists at least this long get a high-weight tier ...
+_TIER_FRACTION = 8  # ... holding about 1/8 of the postings
 
 
 class _Vocab(dict):
@@ -99,6 +102,34 @@ class BM25Index:
             self._minw = np.minimum.reduceat(self._weights, starts)
         else:
             self._maxw = self._minw = np.zeros(0)
+        self._mid, self._lomax = self._split_tiers()
+
+    def _split_tiers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Split each long posting list into a high-weight and a low-weight tier, each sorted by id.
+
+        The pruning bound of a list is its largest weight, set by rare outliers (a high tf in a
+        short passage). The bulk of a frequent term, in its low tier, has a much lower bound, so the
+        top k is settled sooner and the long low tiers are only looked up for a few candidates.
+        Returns the end of the high tier (= start of the low one) and the low tier's largest weight.
+        """
+        ptr, docs, weights = self._ptr, self._docs, self._weights
+        mid = ptr[1:].copy()
+        lomax = np.zeros(len(mid))
+        for row in np.flatnonzero(self._df >= _TIER_MIN_DF).tolist():
+            s, e = int(ptr[row]), int(ptr[row + 1])
+            w = weights[s:e]
+            pivot = (e - s) - (e - s) // _TIER_FRACTION - 1
+            tau = float(np.partition(w, pivot)[pivot])
+            high = w > tau
+            n_high = int(np.count_nonzero(high))
+            if n_high == 0:
+                continue
+            d = docs[s:e]
+            docs[s:e] = np.concatenate((d[high], d[~high]))
+            weights[s:e] = np.concatenate((w[high], w[~high]))
+            mid[row] = s + n_high
+            lomax[row] = tau
+        return mid, lomax
 
     # ------------------------------------------------------------------ build
 
@@ -209,7 +240,7 @@ class BM25Index:
     @property
     def nbytes(self) -> int:
         """Bytes held by the numpy arrays of the index (the vocabulary dict comes on top)."""
-        arrays = (self._ptr, self._df, self._idf, self._docs, self._weights)
+        arrays = (self._ptr, self._df, self._idf, self._docs, self._weights, self._mid, self._lomax)
         return sum(a.nbytes for a in (*arrays, self._base, self._maxw, self._minw))
 
     # ------------------------------------------------------------------ queries
@@ -282,24 +313,32 @@ class BM25Index:
     def _candidates_pruned(self, rows: list[tuple[int, int]], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Candidates that can still make the top k, with their exact summed weights.
 
-        Requires every weight of the query terms to be > 0. Terms are taken by descending upper bound
-        (rare terms first). Before a long posting list, if the bound of all remaining terms is below
-        the current k-th partial score, no passage reached only by them can enter the top k; the
-        remaining terms are then looked up by binary search for the candidates that still can.
+        Requires every weight of the query terms to be > 0. The posting lists (tiers) are taken by
+        descending upper bound (rare terms and high tiers first) and summed into the dense
+        accumulator. Before a long list, if the bound of all remaining lists is below the current
+        k-th partial score, no passage reached only by them can enter the top k: the candidates that
+        can no longer reach that score are dropped, and the remaining lists only add their weights
+        to the survivors.
         """
-        ptr, all_docs, weights = self._ptr, self._docs, self._weights
-        ub = [(count * float(self._maxw[row]), row, count) for row, count in rows]
-        ub.sort(reverse=True)
-        suffix = list(itertools.accumulate(u for u, _, _ in reversed(ub)))[::-1]
+        lists: list[tuple[float, int, int, int]] = []  # (upper bound, start, end, multiplicity)
+        for row, count in rows:
+            s, m, e = int(self._ptr[row]), int(self._mid[row]), int(self._ptr[row + 1])
+            lists.append((count * float(self._maxw[row]), s, m, count))
+            if m < e:
+                lists.append((count * float(self._lomax[row]), m, e, count))
+        lists.sort(reverse=True)
+        suffix = [*itertools.accumulate(u for u, _, _, _ in reversed(lists))][::-1]
+        total = suffix[0]
+        all_docs, weights = self._docs, self._weights
         acc = self._acquire()
         parts: list[np.ndarray] = []
         ncand = 0
-        cut = len(ub)
+        cut = len(lists)
         theta = 0.0
         try:
-            for j, (_, row, count) in enumerate(ub):
-                s, e = int(ptr[row]), int(ptr[row + 1])
-                if ncand >= k and 2 * (e - s) > ncand:
+            for j, (_, s, e, count) in enumerate(lists):
+                # theta <= the best partial score <= the bounds summed so far: skip hopeless checks.
+                if ncand >= k and 2 * (e - s) > ncand and suffix[j] * (1 + _MARGIN) < total - suffix[j]:
                     cand = np.concatenate(parts) if len(parts) > 1 else parts[0]
                     parts = [cand]
                     theta = float(np.partition(acc.take(cand), ncand - k)[ncand - k])
@@ -314,22 +353,54 @@ class BM25Index:
             cand = np.concatenate(parts) if len(parts) > 1 else parts[0]
             vals = acc.take(cand)
             acc[cand] = 0.0
+            if cut < len(lists):
+                cand, vals = self._finish_survivors(acc, cand, vals, lists[cut:], suffix[cut:], theta, k)
         except BaseException:
             acc = None  # possibly dirty: drop it rather than return it to the pool
             raise
         finally:
             if acc is not None:
                 self._release(acc)
-        if cut == len(ub):
-            return cand, vals
-        keep = vals + suffix[cut] * (1 + _MARGIN) >= theta
-        cand, vals = cand[keep], vals[keep]
-        for _, row, count in ub[cut:]:
-            s, e = int(ptr[row]), int(ptr[row + 1])
+        return cand, vals
+
+    def _finish_survivors(
+        self,
+        acc: np.ndarray,
+        cand: np.ndarray,
+        vals: np.ndarray,
+        rest: list[tuple[float, int, int, int]],
+        suffix: list[float],
+        theta: float,
+        k: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Add the remaining (low-bound, long) lists to the candidates that can still make the top k.
+
+        Before each list the k-th partial score (a lower bound of the final k-th score, as weights
+        are positive) and the shrinking bound of the lists left prune the candidates further. A list
+        is then looked up by binary search for few sorted candidates, or scattered into the clean
+        accumulator and gathered when the candidates are many (binary search costs ~10x a scatter).
+        """
+        all_docs, weights = self._docs, self._weights
+        is_sorted = False
+        for j, (_, s, e, count) in enumerate(rest):
+            if len(vals) > k:
+                theta = max(theta, float(np.partition(vals, len(vals) - k)[len(vals) - k]))
+            keep = vals + suffix[j] * (1 + _MARGIN) >= theta
+            if not keep.all():
+                cand, vals = cand[keep], vals[keep]
             docs = all_docs[s:e]
-            pos = np.minimum(np.searchsorted(docs, cand), len(docs) - 1)
-            hit = docs[pos] == cand
-            vals[hit] += weights[s + pos[hit]] * count
+            if 10 * len(cand) < e - s:
+                if not is_sorted:
+                    order = np.argsort(cand)
+                    cand, vals = cand[order], vals[order]
+                    is_sorted = True
+                pos = np.minimum(np.searchsorted(docs, cand), len(docs) - 1)
+                hit = docs[pos] == cand
+                vals[hit] += weights[s + pos[hit]] * count
+            else:
+                acc[docs] = weights[s:e] if count == 1 else weights[s:e] * count
+                vals += acc.take(cand)
+                acc[docs] = 0.0
         return cand, vals
 
     @staticmethod
