@@ -44,7 +44,7 @@ MAX_CHOICES = 25
 #: A typo is forgiven when the name is at least this similar (rapidfuzz ratio, 0-100).
 FUZZY_ACCEPT = 85.0
 #: Below FUZZY_ACCEPT, names at least this similar (rapidfuzz WRatio) are offered as "did you mean".
-SUGGEST_MIN = 55.0
+SUGGEST_MIN = 70.0
 #: Autocomplete falls back to fuzzy choices at least this similar (WRatio).
 AUTOCOMPLETE_FUZZY_MIN = 60.0
 #: Quotes shown with a definition.

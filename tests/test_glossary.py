@@ -157,6 +157,12 @@ def test_unknown_word_the_corpus_never_uses_has_no_passage(bundled: Glossary) ->
     assert match.entry is None and match.passage is None
 
 
+def test_suggestions_are_only_close_names(bundled: Glossary) -> None:
+    assert bundled.lookup("gdpr").suggestions == ()
+    assert bundled.lookup("pass").suggestions[0] == "Platform-as-a-Service"
+    assert bundled.lookup("harbor").suggestions[0] == "Safe Harbour"
+
+
 def test_empty_query_lists_some_terms_as_suggestions(bundled: Glossary) -> None:
     match = bundled.lookup("  ?! ")
     assert match.entry is None and match.suggestions
