@@ -29,7 +29,7 @@ TITLE_WEIGHT = 0.3
 class Hit:
     passage: Passage
     score: float  # BM25 passage score (+ title bonus with several articles)
-    matched: frozenset[str]  # question terms the passage contains
+    matched: frozenset[str]  # question terms the passage (or, with several articles, its title) contains
 
 
 def passage_terms(passage: Passage) -> list[str]:
@@ -122,10 +122,13 @@ class SearchIndex:
         scored: list[tuple[float, int, Hit]] = []
         for idx, score in ranked:
             passage = self.passages[idx]
+            matched = qset & self._sets[idx]
             if self._titles:
-                title = self._titles.get(passage.article_slug, frozenset())
-                covered = sum(self.weight(t) for t in qset & title)
-                score += TITLE_WEIGHT * covered
-            scored.append((-float(score), idx, Hit(passage, float(score), frozenset(qset & self._sets[idx]))))
+                # the article's title is every passage's context: it adds to the score and its
+                # words count as matched, so "What did Schrems II decide?" finds that article
+                title = qset & self._titles.get(passage.article_slug, frozenset())
+                score += TITLE_WEIGHT * sum(self.weight(t) for t in title)
+                matched |= title
+            scored.append((-float(score), idx, Hit(passage, float(score), frozenset(matched))))
         scored.sort(key=lambda item: item[:2])
         return [hit for _, _, hit in scored[:k]]
