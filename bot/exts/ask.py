@@ -256,6 +256,10 @@ class Ask(commands.Cog):
             return mention.sub(" ", content)
         if own_role is not None and f"<@&{own_role.id}>" in content:
             return content.replace(f"<@&{own_role.id}>", " ")
+        if message.reference is None and any(u.id == me.id for u in message.mentions):
+            # mentioned without the <@id> token in the text (some clients and bridges do this);
+            # a *reply* to the bot also lists it in mentions but is not a question to it
+            return re.sub(rf"^\s*@{re.escape(me.name)}\b", " ", content, flags=re.IGNORECASE)
         channel_ids = {message.channel.id, getattr(message.channel, "parent_id", None)}
         if channel_ids & set(self.bot.config.answer_channel_ids) and content.strip():
             return content

@@ -81,3 +81,21 @@ async def test_run_answers_a_mention_through_the_cli(fake, tmp_path):
     assert fake.expected_token not in log, "the token must never be logged"
     assert re.search(r"synced \d+ global commands", log)
     assert log.count("shutting down") == 1
+
+
+async def test_run_without_the_privileged_intent_explains_and_exits(fake, tmp_path):
+    fake.message_content_allowed = False
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump({"api_base_url": fake.base_url, "answer_channel_ids": [fake.answers]}), encoding="utf-8"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        cwd=tmp_path, env=_env(DISCORD_TOKEN=fake.expected_token),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 1
+    last = err.decode().strip().splitlines()[-1]
+    assert last.startswith("error:") and "message-content intent" in last
+    assert "Traceback" not in err.decode()

@@ -92,3 +92,22 @@ async def test_bot_role_mention_counts_as_a_mention(fake, run_bot):
     await run_bot(message_content_intent=True)
     mid = await fake.dispatch_message(f"<@&{fake.bot_role}> {LAWSUIT_QUESTION}")
     assert "paragraph" in visible_text(await fake.wait_for_reply(mid))
+
+
+async def test_mention_listed_without_the_token_is_a_question(fake, run_bot):
+    await run_bot()
+    mid = await fake.dispatch_message(f"@sovbot {LAWSUIT_QUESTION}", mentions=[fake.bot_user])
+    assert "paragraph" in visible_text(await fake.wait_for_reply(mid))
+
+
+async def test_a_reply_to_the_bot_is_not_a_new_question(fake, run_bot):
+    await run_bot()
+    mid = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
+    answer = await fake.wait_for_reply(mid)
+    since = len(fake.requests)
+    await fake.dispatch_message("thanks, that helps!", reply_to=int(answer["id"]))
+    # a later question is answered, and nothing was said in between
+    later = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
+    await fake.wait_for_reply(later)
+    posts = [r for r in fake.requests[since:] if r.method == "POST" and r.path.endswith("/messages")]
+    assert len(posts) == 1

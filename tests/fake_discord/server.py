@@ -376,6 +376,9 @@ class FakeDiscord:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
         conn.intents = int(d.get("intents", 0))
+        if conn.intents & MESSAGE_CONTENT_INTENT and not self.message_content_allowed:
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
         shard = d.get("shard") or [0, 1]
         conn.shard = (int(shard[0]), int(shard[1]))
         conn.session_id = f"session-{self.snowflake()}"
@@ -392,6 +395,8 @@ class FakeDiscord:
         self._changed()
 
     expected_token = "fake-token"
+    #: Whether the application may use the privileged message-content intent (Developer Portal).
+    message_content_allowed = True
 
     def _owns(self, conn: GatewayConnection, guild_id: int | None) -> bool:
         shard_id, count = conn.shard
@@ -399,9 +404,10 @@ class FakeDiscord:
             return shard_id == 0  # DMs go to shard 0
         return (guild_id >> 22) % count == shard_id
 
-    async def _dispatch(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
+    async def _dispatch(self, event: str, data: dict[str, Any], guild_id: int | None,
+                        *, required: bool = True) -> None:
         conns = [c for c in self.connections if c.identified and not c.ws.closed and self._owns(c, guild_id)]
-        if not conns:
+        if not conns and required:
             raise AssertionError(f"no gateway connection to deliver {event} (is the bot connected?)")
         for conn in conns:
             payload = data
@@ -430,8 +436,13 @@ class FakeDiscord:
         mentions: list[FakeUser] | None = None,
         mention_roles: list[int] | None = None,
         mention_everyone: bool = False,
+        reply_to: int | None = None,
     ) -> int:
-        """A user posts a message; returns its id. `dm=True` sends it to the bot directly."""
+        """A user posts a message; returns its id. `dm=True` sends it to the bot directly.
+
+        `reply_to`: the message id this one replies to (with the default "ping" on, so the replied-to
+        author is in `mentions`, as Discord does).
+        """
         author = author or self.alice
         if dm:
             channel_id = self.dm_channel_id(author)
@@ -439,6 +450,10 @@ class FakeDiscord:
             channel_id = channel or self.general
         if mentions is None:
             mentions = [u for u in self.users.values() if f"<@{u.id}>" in content or f"<@!{u.id}>" in content]
+            if reply_to is not None:
+                replied = self.users.get(int(self.messages[reply_to]["author"]["id"]))
+                if replied is not None and replied not in mentions:
+                    mentions.append(replied)
         if mention_roles is None:
             mention_roles = [int(r) for r in re.findall(r"<@&(\d+)>", content)]
         message_id = self.snowflake()
@@ -450,6 +465,11 @@ class FakeDiscord:
             "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [],
             "nonce": str(message_id),
         }
+        if reply_to is not None:
+            data["type"] = 19
+            data["message_reference"] = {"message_id": str(reply_to), "channel_id": str(channel_id),
+                                         "type": 0}
+            data["referenced_message"] = self.messages[reply_to]
         if not dm:
             data["guild_id"] = str(self.guild_id)
             data["member"] = author.member(with_user=False)
@@ -732,7 +752,8 @@ class FakeDiscord:
             raise _HTTPError(400, "Unknown message", 10008)
         msg = self._store_bot_message(channel_id, body or {})
         # Discord echoes the bot's own messages back through the gateway.
-        await self._dispatch("MESSAGE_CREATE", msg, None if self._is_dm(channel_id) else self.guild_id)
+        await self._dispatch("MESSAGE_CREATE", msg, None if self._is_dm(channel_id) else self.guild_id,
+                             required=False)
         return 200, msg
 
     def _edit(self, msg: dict[str, Any], body: dict[str, Any], what: str) -> dict[str, Any]:
