@@ -203,13 +203,10 @@ def render_article(article: Article) -> str:
     return f"---\n{front}---\n" + "\n\n".join(article.paragraphs) + "\n"
 
 
-def write_article(corpus_dir: Path, article: Article) -> Path:
-    """Write atomically: temporary file in the same folder, flush + fsync, then rename."""
-    folder = articles_dir(corpus_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{article.slug}.md"
-    data = render_article(article).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{article.slug}.", suffix=".tmp", dir=folder)
+def _atomic_write(folder: Path, slug: str, data: bytes) -> Path:
+    """Temporary file in the same folder, flush + fsync, then rename: never half a file."""
+    target = folder / f"{slug}.md"
+    fd, tmp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -219,7 +216,15 @@ def write_article(corpus_dir: Path, article: Article) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(folder)  # make the rename itself durable
     return target
+
+
+def write_article(corpus_dir: Path, article: Article) -> Path:
+    """Write atomically: temporary file in the same folder, flush + fsync, then rename."""
+    folder = articles_dir(corpus_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return _atomic_write(folder, article.slug, render_article(article).encode("utf-8"))
 
 
 def corpus_stamp(corpus_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -344,7 +349,6 @@ def add_article(corpus_dir: Path, article: Article, *, today: dt.date | None = N
             sha256=body_hash(article.paragraphs),
         )
         write_article(corpus_dir, stored)
-        _fsync_dir(folder)
     log.info("added article %s (%d paragraphs)", stored.slug, len(stored.paragraphs))
     return stored
 
@@ -374,15 +378,4 @@ def remove_article(corpus_dir: Path, slug: str) -> RemovedArticle:
 
 def restore_file(corpus_dir: Path, slug: str, data: bytes) -> None:
     """Put back a removed article file exactly as it was (undoing a remove whose rebuild failed)."""
-    folder = articles_dir(corpus_dir)
-    fd, tmp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, folder / f"{slug}.md")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)
+    _atomic_write(articles_dir(corpus_dir), slug, data)
