@@ -129,7 +129,7 @@ class _BotMixin:
             else:
                 synced = await bot.tree.sync()
                 log.info("synced %d global commands", len(synced))
-        except discord.HTTPException:
+        except Exception:  # a sync failure must not stop mentions and DMs from working
             log.exception("could not sync slash commands; the bot keeps running with the old ones")
 
     async def on_ready(self) -> None:

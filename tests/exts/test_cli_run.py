@@ -51,6 +51,7 @@ async def test_run_answers_a_mention_through_the_cli(fake, tmp_path):
     # exactly what an admin would write: the example config plus the API address
     settings = yaml.safe_load((REPO / "config.example.yaml").read_text(encoding="utf-8"))
     settings["api_base_url"] = fake.base_url
+    settings["log_level"] = "DEBUG"  # the most talkative level still must not leak the token
     config.write_text(yaml.safe_dump(settings), encoding="utf-8")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--config", str(config),
