@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 VARIANTS = ("okapi", "plus", "l")
 _DEFAULT_DELTA = {"plus": 1.0, "l": 0.5}
-_CHUNK_DOCS = 1024  # passages tokenised to ids per step: bounds how long the GIL is held at once
+_CHUNK_DOCS = 256  # passages tokenised to ids per step: bounds how long the GIL is held at once
 _WEIGHT_CHUNK = 1 << 21  # postings weighted per numpy step: bounds the temporary memory of the build
 _MARGIN = 1e-9  # relative slack on the pruning bound, far above the rounding of a few float sums
 _TIER_MIN_DF = 1024  # posting lists at least this long get a high-weight tier ...
