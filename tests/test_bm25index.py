@@ -185,3 +185,44 @@ def test_hypothesis_matches_rank_bm25(corpus, query, k, variant, k1, b) -> None:
     expected, scores = reference_top_k(ref, corpus, query, k)
     assert np.allclose(index.scores(query), scores, rtol=0, atol=TOL)
     assert_same(index.top_k(query, k), expected, scores)
+
+
+@pytest.mark.parametrize(
+    ("variant", "params"),
+    [("okapi", {"epsilon": 0.6}), ("okapi", {"epsilon": 0.0}), ("plus", {"delta": 0.3}), ("l", {"delta": 1.2})],
+)
+def test_epsilon_and_delta_are_passed_through(variant: str, params: dict) -> None:
+    # A skewed corpus where some terms are in more than half the passages (Okapi's epsilon floor).
+    corpus, words, p = zipf_corpus(seed=11, n_docs=400, vocab=40, max_len=20)
+    ref = REFERENCE[variant](corpus, **params)
+    index = BM25Index(corpus, variant=variant, **params)
+    assert any(ref.idf[w] == ref.epsilon * ref.average_idf for w in ref.idf) if variant == "okapi" else True
+    rng = np.random.default_rng(12)
+    for _ in range(50):
+        query = [words[i] for i in rng.choice(len(words), int(rng.integers(1, 6)), p=p)]
+        expected, scores = reference_top_k(ref, corpus, query, 10)
+        assert np.allclose(index.scores(query), scores, rtol=0, atol=TOL)
+        assert_same(index.top_k(query, 10), expected, scores)
+
+
+def test_index_keeps_no_reference_to_the_tokens() -> None:
+    import sys
+
+    corpus, _, _ = zipf_corpus(seed=13, n_docs=50, vocab=30)
+    before = [sys.getrefcount(doc) for doc in corpus], sys.getrefcount(corpus)
+    index = BM25Index(corpus)
+    assert ([sys.getrefcount(doc) for doc in corpus], sys.getrefcount(corpus)) == before
+    assert index.n_docs == 50
+
+
+def test_concurrent_queries_agree_with_sequential() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    corpus, words, p = zipf_corpus(seed=14, n_docs=3000, vocab=200, max_len=50)
+    index = BM25Index(corpus)
+    rng = np.random.default_rng(15)
+    queries = [[words[i] for i in rng.choice(len(words), int(rng.integers(1, 8)), p=p)] for _ in range(200)]
+    sequential = [index.top_k(q, 5) for q in queries]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda q: index.top_k(q, 5), queries)) == sequential
+    assert len(index._buffers) <= 4  # one reusable accumulator per concurrent query, no growth
