@@ -56,8 +56,8 @@ class Config:
     message_content_intent: bool | None = None  # None: on exactly when answer_channel_ids is set
     top_k: int = 3
     more_sources_limit: int = 15
-    cooldown_questions: int = 5
-    cooldown_seconds: float = 30.0
+    cooldown_questions: int = 20
+    cooldown_seconds: float = 60.0
     view_timeout_seconds: float = 600.0
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     data_dir: Path = field(default_factory=lambda: Path.cwd() / "data")
