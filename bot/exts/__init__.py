@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from bot.config import Config
 
 __all__ = [
+    "APOLOGY",
     "MAX_QUESTION_CHARS",
+    "ExpiringView",
     "QuestionCheck",
     "UserCooldown",
     "check_question",
@@ -35,6 +37,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong. The error was logged; please try again."
 
 
 def extension_names() -> list[str]:
@@ -129,3 +133,29 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
             await interaction.response.send_message(text, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not send an ephemeral reply to interaction %s", interaction.id, exc_info=True)
+
+
+class ExpiringView(discord.ui.View):
+    """Buttons that show themselves disabled when they expire and apologise when they fail.
+
+    Subclasses set `self.message` once the message carrying the view is sent.
+    """
+
+    def __init__(self, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.message: discord.Message | discord.InteractionMessage | None = None
+
+    async def on_timeout(self) -> None:
+        """The buttons expire: show them disabled so nobody clicks into the void."""
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                log.debug("could not disable the buttons of an expired %s", type(self).__name__, exc_info=True)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        log.error("error in %s button %s", type(self).__name__, getattr(item, "custom_id", item), exc_info=error)
+        await send_ephemeral(interaction, APOLOGY)

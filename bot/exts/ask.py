@@ -23,7 +23,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import answer_embeds
-from bot.exts import MAX_QUESTION_CHARS, UserCooldown, check_question, send_ephemeral
+from bot.exts import MAX_QUESTION_CHARS, ExpiringView, UserCooldown, check_question, send_ephemeral
 from bot.models import Answer, Quote
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class FeedbackLog:
         await asyncio.to_thread(self._append, json.dumps(entry, ensure_ascii=False))
 
 
-class AnswerView(discord.ui.View):
+class AnswerView(ExpiringView):
     """Buttons under an answer. Only the asker may page; anyone may vote once."""
 
     def __init__(self, reply: Reply, *, asker_id: int, feedback: FeedbackLog, timeout: float) -> None:
@@ -108,7 +108,6 @@ class AnswerView(discord.ui.View):
         self.feedback = feedback
         self.page = 0
         self.voters: set[int] = set()
-        self.message: discord.Message | discord.InteractionMessage | None = None
         self.prev_button: discord.ui.Button[AnswerView] | None = None
         self.more_button: discord.ui.Button[AnswerView] | None = None
         if len(reply.pages) > 1:
@@ -166,20 +165,7 @@ class AnswerView(discord.ui.View):
     async def _vote_down(self, interaction: discord.Interaction) -> None:
         await self._vote(interaction, "down")
 
-    async def on_timeout(self) -> None:
-        """The buttons expire: show them disabled so nobody clicks into the void."""
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            try:
-                await self.message.edit(view=self)
-            except discord.HTTPException:
-                log.debug("could not disable the buttons of an expired answer", exc_info=True)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
-        log.error("error in button %s", getattr(item, "custom_id", item), exc_info=error)
-        await send_ephemeral(interaction, APOLOGY)
 
 
 class Ask(commands.Cog):

@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import COLOUR, LIMITS, NO_ANSWER_COLOUR, trim_marked, trim_words
-from bot.exts import send_ephemeral
+from bot.exts import ExpiringView, send_ephemeral
 from bot.glossary import MAX_CHOICES, MAX_NAME_CHARS, Entry, Explanation, Glossary, Match
 from bot.models import Quote
 
@@ -145,7 +145,7 @@ def choices_for(glossary: Glossary, current: str) -> list[app_commands.Choice[st
 # --- the list's page buttons ---------------------------------------------------------------------
 
 
-class ListView(discord.ui.View):
+class ListView(ExpiringView):
     """Previous/Next under the term list; anyone may page (the list is the same for everybody)."""
 
     def __init__(self, pages: Sequence[str], total_terms: int, *, timeout: float) -> None:
@@ -153,7 +153,6 @@ class ListView(discord.ui.View):
         self.pages = list(pages)
         self.total_terms = total_terms
         self.page = 0
-        self.message: discord.Message | discord.InteractionMessage | None = None
         self.prev_button: discord.ui.Button[ListView] = discord.ui.Button(
             label="Previous", emoji="◀️", custom_id="glossary:prev", disabled=True
         )
@@ -177,19 +176,7 @@ class ListView(discord.ui.View):
     async def _next(self, interaction: discord.Interaction) -> None:
         await self._turn(interaction, +1)
 
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            try:
-                await self.message.edit(view=self)
-            except discord.HTTPException:
-                log.debug("could not disable the buttons of an expired glossary list", exc_info=True)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
-        log.error("error in glossary button %s", getattr(item, "custom_id", item), exc_info=error)
-        await send_ephemeral(interaction, "Sorry, something went wrong. The error was logged; please try again.")
 
 
 # --- the cog --------------------------------------------------------------------------------------
