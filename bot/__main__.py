@@ -99,9 +99,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(argv: list[str]) -> int:
+    """Benchmark the engine; the whole Answer is also timed on the bundled corpus."""
     from bot.bench import main as bench_main
+    from bot.knowledge import Knowledge
 
-    return bench_main(argv)
+    kb = Knowledge.load(DEFAULT_CORPUS_DIR)
+    return bench_main(argv, answer_fn=kb.ask)
 
 
 def _lazy(module: str, name: str):
@@ -192,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `python -m bot ask ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 import time
 import tracemalloc
@@ -29,19 +30,29 @@ from typing import Any
 import numpy as np
 
 from bot.bm25index import BM25Index
+from bot.search import BM25_VARIANT
 
 VOCAB_SIZE = 60_000
 ZIPF_S = 1.07
 STOPWORD_RANKS = 50  # the most frequent ranks stand in for stopwords: never used in questions
 TOP_K = 5
 RANK_BM25_MAX_QUERIES = 50  # rank_bm25 costs ~O(N) Python per question: cap its question count
+#: Whole-answer timing on the bundled corpus: answered and refused questions, as members ask them.
 DEFAULT_QUESTIONS = (
-    "What is data sovereignty?",
-    "Which laws let foreign governments access data stored in the cloud?",
-    "Why do European companies worry about US cloud providers?",
-    "What did the court decide about the Privacy Shield?",
-    "Can encryption keep data sovereign?",
+    "Why did Microsoft sue the US government?",
+    "How old is the ECPA?",
+    "What is WP29?",
+    "What are the EU Model Clauses?",
+    "Has the US government ever seized disks in a Microsoft data centre?",
+    "How many lawful requests did Microsoft receive after the Paris attacks?",
+    "Privacy Shield",
+    "Which constitutional protection does Microsoft say is being violated?",
+    "What is the capital of Australia?",
+    "How much does AWS S3 storage cost per GB?",
 )
+#: Above this many passages rank_bm25's memory is read from the process size, not tracemalloc:
+#: tracing millions of small dicts would take minutes and distort the build time.
+TRACE_MAX = 30_000
 
 
 def _tokenizer() -> Callable[[str], list[str]]:
@@ -116,6 +127,16 @@ def _latency(fn: Callable[[str], object], questions: Sequence[str]) -> dict[str,
     }
 
 
+def _rss_mb() -> float:
+    """Resident size of this process in MB (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def _measure_build(build: Callable[[], object]) -> tuple[object, float, float, float]:
     """Build twice: once timed, once under tracemalloc. Returns (obj, seconds, added MB, peak MB)."""
     gc.collect()
@@ -148,7 +169,17 @@ def _bench_rank_bm25(passages: list[list[str]], questions: list[str], tokenize: 
     import rank_bm25
 
     cls = {"okapi": rank_bm25.BM25Okapi, "plus": rank_bm25.BM25Plus, "l": rank_bm25.BM25L}[variant]
-    model, seconds, added, peak = _measure_build(lambda: cls(passages))
+    if len(passages) <= TRACE_MAX:
+        model, seconds, added, peak = _measure_build(lambda: cls(passages))
+    else:
+        gc.collect()
+        before = _rss_mb()
+        t = time.perf_counter()
+        model = cls(passages)
+        seconds = time.perf_counter() - t
+        gc.collect()
+        added = _rss_mb() - before
+        peak = float("nan")  # not traced at this size
 
     def query(q: str) -> list[int]:
         scores = model.get_scores(tokenize(q))  # type: ignore[attr-defined]
@@ -185,8 +216,8 @@ def run_bench(
     queries: int = 200,
     seed: int = 0,
     json_out: bool = False,
-    rank_bm25_max: int = 30_000,
-    variant: str = "okapi",
+    rank_bm25_max: int = 300_000,
+    variant: str = BM25_VARIANT,
     answer_fn: Callable[[str], object] | None = None,
     answer_questions: Sequence[str] = DEFAULT_QUESTIONS,
 ) -> dict[str, Any]:
@@ -282,9 +313,10 @@ def main(argv: list[str] | None = None, answer_fn: Callable[[str], object] | Non
                         help="comma-separated passage counts (default: %(default)s)")
     parser.add_argument("--queries", type=int, default=200, help="questions per size (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="corpus and question seed (default: %(default)s)")
-    parser.add_argument("--rank-bm25-max", type=int, default=30_000,
+    parser.add_argument("--rank-bm25-max", type=int, default=300_000,
                         help="largest size plain rank_bm25 is measured at (default: %(default)s)")
-    parser.add_argument("--variant", choices=("okapi", "plus", "l"), default="okapi")
+    parser.add_argument("--variant", choices=("okapi", "plus", "l"), default=BM25_VARIANT,
+                        help="rank-bm25 variant (default: the engine's, %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     try:

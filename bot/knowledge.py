@@ -8,6 +8,7 @@ asked while the index rebuilds is answered from the old one and never sees half 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -20,12 +21,16 @@ from bot.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, format_
 from bot.glossary import Glossary, load_corpus_glossary, merge_alias_groups
 from bot.models import Answer, Article, Passage
 from bot.passages import split_article
-from bot.search import SearchIndex, passage_terms
+from bot.search import TOKEN_SIGNATURE, SearchIndex, passage_terms
 from bot.synonyms import load_synonyms
 from bot.text import clean_question, iter_tokens, tokenize
+from bot.tokcache import TokenCache
 from bot.typos import Speller
 
 log = logging.getLogger(__name__)
+
+#: Tokenised passages are cached here, inside the corpus directory, one file per article version.
+CACHE_DIR = Path(".cache") / "tokens"
 
 #: Hits fetched per question before the relevance rule and quote selection.
 CANDIDATES = 20
@@ -54,6 +59,11 @@ class Snapshot:
         return frozenset(out)
 
 
+def content_key(article: Article) -> str:
+    """Hash of an article's exact paragraphs: the tokens change whenever this does."""
+    return hashlib.sha256("\n\n".join(article.paragraphs).encode("utf-8")).hexdigest()[:32]
+
+
 def build_snapshot(
     corpus_dir: Path,
     *,
@@ -69,9 +79,20 @@ def build_snapshot(
     stamp = corpus_stamp(corpus_dir)
     loaded = load_corpus(corpus_dir)
     passages: list[Passage] = []
+    tokens: list[list[str]] = []
+    cache = TokenCache(corpus_dir / CACHE_DIR, signature=TOKEN_SIGNATURE)
+    keys: set[str] = set()
     for article in loaded.articles:
-        passages.extend(split_article(article))
-    tokens = [passage_terms(p) for p in passages]
+        parts = split_article(article)
+        key = f"{article.slug}-{content_key(article)}"
+        keys.add(key)
+        terms = cache.get_or_compute(key, lambda parts=parts: [passage_terms(p) for p in parts])
+        if len(terms) != len(parts):  # a cache entry from another split: never trust it
+            log.warning("token cache entry for %s does not fit its passages; re-tokenising", article.slug)
+            terms = [passage_terms(p) for p in parts]
+        passages.extend(parts)
+        tokens.extend(terms)
+    cache.prune(keys)
     titles = [tokenize(a.title) for a in loaded.articles]
     index = SearchIndex(loaded.articles, passages, tokens, titles)
     last = previous.glossary if previous is not None and isinstance(previous.glossary, Glossary) else None

@@ -32,6 +32,25 @@ class Hit:
     matched: frozenset[str]  # question terms the passage (or, with several articles, its title) contains
 
 
+def _token_signature() -> str:
+    """Everything that decides a passage's terms, so a change re-tokenises (see bot.tokcache)."""
+    import hashlib
+
+    import snowballstemmer
+
+    from bot import passages, text
+
+    parts = [
+        text.TOKENIZER_VERSION,
+        getattr(snowballstemmer, "__version__", "?"),
+        ",".join(sorted(text.STOPWORDS)),
+        f"ctx{CONTEXT_REPEAT}",
+        f"h{passages.HEADING_MAX_WORDS}",
+        f"p{passages.MAX_PASSAGE_WORDS}",
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def passage_terms(passage: Passage) -> list[str]:
     """Index terms of a passage: its context (heading, caption) counted twice, then its text."""
     from bot.text import tokenize
@@ -132,3 +151,6 @@ class SearchIndex:
             scored.append((-float(score), idx, Hit(passage, float(score), frozenset(matched))))
         scored.sort(key=lambda item: item[:2])
         return [hit for _, _, hit in scored[:k]]
+
+
+TOKEN_SIGNATURE = _token_signature()

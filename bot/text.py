@@ -14,6 +14,9 @@ from functools import lru_cache
 
 import snowballstemmer
 
+#: Bump when tokenisation changes in a way the signature in bot.search cannot see (regexes, rules).
+TOKENIZER_VERSION = "1"
+
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000
 

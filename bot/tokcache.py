@@ -88,7 +88,8 @@ class TokenCache:
             os.replace(tmp_name, path)
             tmp_name = None
         except OSError as exc:
-            log.warning("token cache: cannot write %s (%s)", path, exc)
+            # a read-only corpus directory is legitimate: tokens are simply recomputed next start
+            log.info("token cache: cannot write %s (%s)", path, exc)
         finally:
             if tmp_name is not None:
                 try:
