@@ -49,6 +49,15 @@ class Snapshot:
     speller: Speller | None = None  # corrects question words the corpus never uses
 
     @cached_property
+    def alias_index(self) -> dict[str, tuple[int, ...]]:
+        """term -> indexes of the alias groups that use it, so a question scans only its own groups."""
+        index: dict[str, list[int]] = {}
+        for gi, group in enumerate(self.alias_groups):
+            for t in {t for alt in group for t in alt}:
+                index.setdefault(t, []).append(gi)
+        return {t: tuple(v) for t, v in index.items()}
+
+    @cached_property
     def alias_acronyms(self) -> frozenset[str]:
         """Glossary/synonym entries that abbreviate another entry of their group ("eea" for
         "European Economic Area"): known acronyms even where the articles spell them out."""
@@ -123,6 +132,7 @@ def expand_question(
     alias_groups: Sequence[Sequence[Sequence[str]]],
     surface: dict[str, str] | None = None,
     names: frozenset[str] = frozenset(),
+    group_index: dict[str, tuple[int, ...]] | None = None,
 ) -> tuple[list[Concept], list[str]]:
     """Group question terms into concepts; a glossary term or alias brings its equivalents along.
 
@@ -135,10 +145,15 @@ def expand_question(
     # the question's own words count twice, equivalents once: an equivalent helps but never outweighs
     query = list(terms) * 2
     present = set(terms)
+    if group_index is not None:  # only groups sharing a word with the question, in file order
+        candidates = sorted({gi for t in present for gi in group_index.get(t, ())})
+        groups: Sequence[Sequence[Sequence[str]]] = [alias_groups[gi] for gi in candidates]
+    else:
+        groups = alias_groups
     # only groups with an alternative whose words all occur in the question can match
     pending = [
         alts
-        for alts in ([tuple(a) for a in g if a] for g in alias_groups)
+        for alts in ([tuple(a) for a in g if a] for g in groups)
         if any(present.issuperset(a) for a in alts)
     ]
     while True:
@@ -369,7 +384,9 @@ class Knowledge:
         corrected = [f"{w} → {c}" for w, c in terms.corrections]
         if corrected:
             notes += ("Read as: " + ", ".join(corrected) + ".",)
-        concepts, query = expand_question(terms.terms, snap.alias_groups, terms.surface, terms.names)
+        concepts, query = expand_question(
+            terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index
+        )
         hits = snap.index.search(query, max(CANDIDATES, top_k * 2))
         return build_answer(text, concepts, hits, snap.index, max(top_k, 1), notes)
 

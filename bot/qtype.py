@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 
 class Want(Enum):
@@ -57,6 +58,7 @@ def wants(question: str) -> Want:
     return Want.OTHER
 
 
+@lru_cache(maxsize=16384)
 def holds(want: Want, text: str) -> bool:
     if want is Want.NUMBER:
         return bool(_NUMBER_P.search(text))
