@@ -46,7 +46,7 @@ class Concept:
 
 def concept_weight(index: SearchIndex, concept: Concept) -> float:
     # the easiest alternative to find (the most common) sets the weight: evidence is about meaning
-    base = min(sum(index.weight(t) for t in alt) / max(len(alt), 1) for alt in concept.alternatives)
+    base = min(index.concept_weight(alt) for alt in concept.alternatives)
     return base * concept.boost
 
 

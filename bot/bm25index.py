@@ -237,6 +237,15 @@ class BM25Index:
         row = self._vocab.get(term)
         return 0 if row is None else int(self._df[row])
 
+    def postings(self, term: str) -> np.ndarray:
+        """Ids of the passages containing `term` (a read-only view, in no particular order)."""
+        row = self._vocab.get(term)
+        if row is None:
+            return np.zeros(0, dtype=np.intp)
+        view = self._docs[self._ptr[row] : self._ptr[row + 1]]
+        view.flags.writeable = False
+        return view
+
     @property
     def nbytes(self) -> int:
         """Bytes held by the numpy arrays of the index (the vocabulary dict comes on top)."""

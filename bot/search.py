@@ -9,9 +9,12 @@ nothing gets no hits rather than an arbitrary order.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from bot.bm25index import BM25Index
 from bot.models import Article, Passage
 
 #: Chosen on tests/data/dev_questions.yaml (see README, "How answers are chosen").
@@ -58,38 +61,8 @@ def passage_terms(passage: Passage) -> list[str]:
     return tokenize(passage.context) * CONTEXT_REPEAT + tokenize(passage.text)
 
 
-def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float):
-    try:
-        from bot.bm25index import BM25Index
-    except ImportError:  # TEMPORARY until bm25index lands
-        return _Plain(tokens, variant, k1, b)
+def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float) -> BM25Index:
     return BM25Index(tokens, variant=variant, k1=k1, b=b)
-
-
-class _Plain:
-    def __init__(self, tokens, variant, k1, b):
-        import rank_bm25
-
-        cls = {"okapi": rank_bm25.BM25Okapi, "plus": rank_bm25.BM25Plus, "l": rank_bm25.BM25L}[variant]
-        self.m = cls([list(t) for t in tokens], k1=k1, b=b)
-        self.df: dict[str, int] = {}
-        for t in tokens:
-            for w in set(t):
-                self.df[w] = self.df.get(w, 0) + 1
-        self.sets = [set(t) for t in tokens]
-
-    def __contains__(self, t):
-        return t in self.df
-
-    def doc_freq(self, t):
-        return self.df.get(t, 0)
-
-    def top_k(self, q, k):
-        s = self.m.get_scores(q)
-        qs = set(q)
-        idx = [i for i in range(len(s)) if qs & self.sets[i]]
-        idx.sort(key=lambda i: (-s[i], i))
-        return [(i, float(s[i])) for i in idx[:k]]
 
 
 class SearchIndex:
@@ -130,6 +103,25 @@ class SearchIndex:
         of a question's vocabulary a passage covers.
         """
         return math.log((self.n + 1) / (self.doc_freq(term) + 0.5))
+
+    def doc_freq_all(self, terms: Iterable[str]) -> int:
+        """Passages containing every one of `terms` (a phrase-like concept such as a name)."""
+        terms = list(dict.fromkeys(terms))
+        if self._bm25 is None or not terms:
+            return 0
+        if len(terms) == 1:
+            return self.doc_freq(terms[0])
+        lists = sorted((self._bm25.postings(t) for t in terms), key=len)
+        common = lists[0]
+        for other in lists[1:]:
+            if not len(common):
+                break
+            common = np.intersect1d(common, other, assume_unique=True)
+        return int(len(common))
+
+    def concept_weight(self, terms: Iterable[str]) -> float:
+        """Rarity of a term or of a group of terms found together: log((N+1)/(df+0.5))."""
+        return math.log((self.n + 1) / (self.doc_freq_all(terms) + 0.5))
 
     def search(self, terms: Sequence[str], k: int) -> list[Hit]:
         if self._bm25 is None or not terms or k <= 0:
