@@ -1,8 +1,9 @@
 """Reading a mistyped question word as the corpus word it was meant to be ("sheild" -> "shield").
 
-Only words the corpus never uses are corrected, only to words the corpus does use, and only
-when the match is close (rapidfuzz's normalised Levenshtein similarity), so correct spellings of
-words the corpus lacks ("Australia") stay unknown and keep counting against an answer.
+Only words the corpus never uses are corrected, only to words the corpus does use, only when the
+match is close (rapidfuzz's normalised Levenshtein similarity), and never a common English word
+(wordfreq), so correct spellings of words the corpus lacks ("Australia", "leaning") stay unknown
+and keep counting against an answer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ _ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b")
 #: Minimum similarity (0-100) for a correction; 84 allows one edit in a 6-letter word.
 MIN_SIMILARITY = 84.0
 MIN_LENGTH = 5
+
+
+#: Words at least this frequent in English (wordfreq's Zipf scale: 3 = once per million words) are
+#: real words, spelled as meant, however close they are to a corpus word.
+COMMON_ZIPF = 3.0
+
+
+def is_common_word(word: str) -> bool:
+    """True for a common English word (wordfreq's small English list, bundled with the package)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en", wordlist="small") >= COMMON_ZIPF
 
 
 class Speller:
@@ -45,6 +58,8 @@ class Speller:
         w = strip_accents(fold(word))
         if len(w) < MIN_LENGTH or w in self._set or not w.isalpha():
             return None
+        if is_common_word(w):
+            return None  # "leaning" is a word, not a typo of the corpus's "learning"
         best = process.extractOne(
             w, self._words, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY
         )
