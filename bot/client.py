@@ -109,12 +109,14 @@ class _BotMixin:
     async def _gateway_url(self) -> str:
         """The gateway URL announced by the API: GET /gateway/bot, falling back to GET /gateway."""
         bot: commands.Bot = self  # type: ignore[assignment]
-        try:
-            _, url, _ = await bot.http.get_bot_gateway()
-            return url
-        except discord.GatewayNotFound:
-            data = await bot.http.request(discord.http.Route("GET", "/gateway"))
-            return data["url"]
+        # Only "url" is read: a minimal API need not send "shards" or "session_start_limit".
+        for path in ("/gateway/bot", "/gateway"):
+            try:
+                data = await bot.http.request(discord.http.Route("GET", path))
+                return str(data["url"])
+            except (discord.HTTPException, KeyError, TypeError) as exc:
+                log.debug("no gateway URL from %s (%s)", path, exc)
+        raise discord.GatewayNotFound()
 
     async def sync_commands(self) -> None:
         """Sync to the configured guilds (instant) or globally (may take a while to show up)."""
@@ -217,6 +219,12 @@ def run_from_cli(config_path: str | None, corpus: str | None) -> int:
             f"no Discord bot token: set the {config.token_env} environment variable "
             "(the config key token_env names the variable)"
         )
+    if not config.corpus_dir.is_dir():
+        return _error(f"config key 'corpus_dir': {config.corpus_dir} is not a directory")
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _error(f"config key 'data_dir': cannot create {config.data_dir} ({exc.strerror or exc})")
     root = logging.getLogger()
     for handler in list(root.handlers):  # the bot owns logging when it runs: one handler, one format
         root.removeHandler(handler)
@@ -242,4 +250,9 @@ def run_from_cli(config_path: str | None, corpus: str | None) -> int:
         return _error(f"cannot load the corpus: {exc}")
     except (OSError, aiohttp.ClientError, discord.GatewayNotFound, discord.HTTPException) as exc:
         return _error(f"cannot connect to Discord at {config.api_base_url}: {exc}")
+    except discord.ConnectionClosed as exc:
+        return _error(f"Discord closed the gateway connection (code {exc.code}): {exc.reason or 'no reason given'}")
+    except Exception as exc:  # anything else: the traceback goes to the log, the user gets one line
+        logging.getLogger(__name__).exception("the bot stopped on an unexpected error")
+        return _error(f"the bot stopped on an unexpected error ({type(exc).__name__}); see the log")
     return 0

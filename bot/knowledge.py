@@ -285,11 +285,17 @@ class Knowledge:
         self.install(snap)
         return snap
 
-    async def reload(self) -> Snapshot:
-        """Rebuild off the event loop, then swap; concurrent reloads are serialised."""
+    async def reload(self, *, only_if_changed: bool = False) -> Snapshot:
+        """Rebuild off the event loop, then swap; concurrent reloads are serialised.
+
+        `only_if_changed` (the watcher): skip when, once the lock is held, the files match the
+        current snapshot, e.g. because our own add already rebuilt it.
+        """
         if self._reload_lock is None:
             self._reload_lock = asyncio.Lock()
         async with self._reload_lock:
+            if only_if_changed and not await asyncio.to_thread(self.changed_on_disk):
+                return self._snapshot
             snap = await asyncio.to_thread(build_snapshot, self._snapshot.corpus_dir, previous=self._snapshot)
             self.install(snap)
             log.info("corpus reloaded: %d articles, %d passages", len(snap.articles), len(snap.passages))
@@ -369,7 +375,7 @@ class Knowledge:
                     continue  # our own add/remove is rebuilding; look again next tick
                 if await asyncio.to_thread(self.changed_on_disk):
                     log.info("corpus changed on disk; reloading")
-                    await self.reload()
+                    await self.reload(only_if_changed=True)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -156,8 +156,9 @@ class AnswerView(ExpiringView):
             await send_ephemeral(interaction, "You already rated this answer — thank you!")
             return
         self.voters.add(interaction.user.id)
-        await self.feedback.record(self.reply.answer.question, self.shown_passage_ids(), vote)
+        # acknowledge first: the file append runs in a worker thread that may be queued
         await send_ephemeral(interaction, "Thanks for the feedback! It helps us improve the answers.")
+        await self.feedback.record(self.reply.answer.question, self.shown_passage_ids(), vote)
 
     async def _vote_up(self, interaction: discord.Interaction) -> None:
         await self._vote(interaction, "up")
@@ -234,10 +235,11 @@ class Ask(commands.Cog):
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return None
         content = message.content or ""
-        if message.guild is None:  # a DM
+        if isinstance(message.channel, discord.DMChannel | discord.GroupChannel):  # a DM
             return re.sub(rf"<@!?{me.id}>", " ", content)
         mention = re.compile(rf"<@!?{me.id}>")
-        own_role = message.guild.self_role
+        # a guild message whose guild is not cached yet (no GUILD_CREATE) is still a guild message
+        own_role = message.guild.self_role if message.guild is not None else None
         if mention.search(content):
             return mention.sub(" ", content)
         if own_role is not None and f"<@&{own_role.id}>" in content:

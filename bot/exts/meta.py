@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -22,7 +21,7 @@ class Meta(commands.Cog):
 
     @app_commands.command(name="sources", description="List the articles I can quote, with publisher, date and link")
     async def sources(self, interaction: discord.Interaction) -> None:
-        sources = await asyncio.to_thread(self.bot.knowledge.sources)
+        sources = self.bot.knowledge.sources()  # reads the in-memory snapshot: no I/O
         await interaction.response.send_message(embeds=sources_embeds(sources))
 
     @app_commands.command(name="help", description="How to ask me questions and what the answers mean")

@@ -111,3 +111,36 @@ async def test_a_reply_to_the_bot_is_not_a_new_question(fake, run_bot):
     await fake.wait_for_reply(later)
     posts = [r for r in fake.requests[since:] if r.method == "POST" and r.path.endswith("/messages")]
     assert len(posts) == 1
+
+
+async def test_bot_starts_when_the_api_announces_only_a_gateway_url(fake, run_bot):
+    """An independent Discord-like API may answer GET /gateway/bot with nothing but "url"."""
+    fake.minimal_gateway_reply = True
+    await run_bot()
+    msg = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
+    reply = await fake.wait_for_reply(msg)
+    assert "paragraph" in visible_text(reply)
+
+
+async def test_message_from_an_uncached_guild_is_not_taken_for_a_dm(fake, run_bot):
+    """Before its GUILD_CREATE arrives, a guild's chatter must not be answered as if it were a DM."""
+    await run_bot()
+    unknown_guild = fake.snowflake()
+    channel = fake.snowflake()
+    chatter_id = fake.snowflake()
+    chatter = {
+        "id": str(chatter_id), "channel_id": str(channel), "guild_id": str(unknown_guild),
+        "author": fake.alice.payload(), "member": fake.alice.member(with_user=False),
+        "content": "anyone around for lunch?", "timestamp": "2026-11-29T12:00:00+00:00",
+        "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
+        "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+        "components": [], "nonce": str(chatter_id),
+    }
+    fake.messages[chatter_id] = chatter
+    await fake._dispatch("MESSAGE_CREATE", chatter, None)
+    # a question asked afterwards is answered, so the bot has seen the chatter by then
+    asked = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
+    await fake.wait_for_reply(asked)
+    await asyncio.sleep(0.2)  # room for a wrong reply to the chatter to arrive, were one coming
+    sent_there = [r for r in fake.requests if r.method == "POST" and r.path == f"/channels/{channel}/messages"]
+    assert sent_there == []

@@ -135,6 +135,7 @@ class FakeDiscord:
 
     def __init__(self) -> None:
         self._ids = itertools.count(1)
+        self.minimal_gateway_reply = False
         self.app_id = self.snowflake()
         self.bot_user = FakeUser(self.app_id, "sovbot", bot=True)
         self.guild_id = self.snowflake()
@@ -678,6 +679,8 @@ class FakeDiscord:
         }
 
     async def _r_gateway(self, **_: Any) -> tuple[int, Any]:
+        if self.minimal_gateway_reply:  # an API that announces only where its gateway is
+            return 200, {"url": self.gateway_url}
         return 200, {"url": self.gateway_url, "shards": 1,
                      "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
                                              "max_concurrency": 1}}
