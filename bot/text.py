@@ -8,6 +8,7 @@ and "Constitutional" match "Constitution". Knows nothing about articles or Disco
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,7 +69,16 @@ STOPWORDS: frozenset[str] = frozenset(
     """.split()
 )
 
-_stemmer = snowballstemmer.stemmer("english")
+# The Snowball stemmer keeps its working state on the object: one per thread (questions run in
+# worker threads while an index rebuild tokenises in another).
+_local = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def fold(text: str) -> str:
@@ -95,7 +105,7 @@ _STEM_FIXES = {"su": "sue", "us": "us"}
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball English stem of a folded word (cached: the vocabulary is small, text is not)."""
-    out = _stemmer.stemWord(word)
+    out = _stemmer().stemWord(word)
     return _STEM_FIXES.get(out, out)
 
 
