@@ -199,13 +199,16 @@ def make_quote(hit: Hit, index: SearchIndex, weights: dict[str, float]) -> Quote
     paragraph = p.paragraph
     text = choose_sentences(p.text, weights)
     # a heading/caption that answers better than any sentence is quoted itself, citing its own paragraph
-    if p.context and p.context_paragraph is not None:
-        ctx_terms = frozenset(t.term for t in iter_tokens(p.context))
+    if p.context_parts:
         txt_terms = frozenset(t.term for t in iter_tokens(text))
-        if sum(weights.get(t, 0.0) for t in ctx_terms - txt_terms) > sum(
-            weights.get(t, 0.0) for t in txt_terms
-        ):
-            text, paragraph = p.context, p.context_paragraph
+        txt_value = sum(weights.get(t, 0.0) for t in txt_terms)
+        best_value, best_part = 0.0, None
+        for number, heading in p.context_parts:
+            gain = sum(weights.get(t.term, 0.0) for t in set(iter_tokens(heading)) if t.term not in txt_terms)
+            if gain > best_value:
+                best_value, best_part = gain, (number, heading)
+        if best_part is not None and best_value > txt_value:
+            paragraph, text = best_part
     citation = Citation(
         article_slug=article.slug,
         article_title=article.title,

@@ -38,8 +38,13 @@ class Passage:
     article_slug: str
     paragraph: int  # 1-based paragraph number in the article file
     text: str  # verbatim article text that can be quoted
-    context: str = ""  # heading / caption merged in as context (searchable, quotable too)
-    context_paragraph: int | None = None  # paragraph number the context came from
+    context: str = ""  # headings / captions merged in as context, one per line (searchable)
+    context_parts: tuple[tuple[int, str], ...] = ()  # each heading with its own paragraph number
+
+    @property
+    def context_paragraph(self) -> int | None:
+        """Paragraph number of the first merged heading, if any."""
+        return self.context_parts[0][0] if self.context_parts else None
 
     @property
     def full_text(self) -> str:

@@ -46,18 +46,15 @@ def _split_long(text: str) -> list[str]:
 
 def split_article(article: Article) -> list[Passage]:
     passages: list[Passage] = []
-    pending_context: list[str] = []
-    context_start: int | None = None
+    pending: list[tuple[int, str]] = []  # headings/captions waiting for their paragraph
     count = len(article.paragraphs)
     for number, paragraph in enumerate(article.paragraphs, start=1):
         if is_heading(paragraph) and number < count:
-            if not pending_context:
-                context_start = number
-            pending_context.append(paragraph)
+            pending.append((number, paragraph))
             continue
-        context = " \u2014 ".join(pending_context)
-        context_paragraph = context_start if pending_context else None
-        pending_context, context_start = [], None
+        # one heading per line: nothing is invented between them, each keeps its paragraph number
+        parts, context = tuple(pending), "\n".join(text for _, text in pending)
+        pending = []
         if len(paragraph.split()) > MAX_PASSAGE_WORDS:
             for part, piece in enumerate(_split_long(paragraph), start=1):
                 passages.append(
@@ -67,7 +64,7 @@ def split_article(article: Article) -> list[Passage]:
                         paragraph=number,
                         text=piece,
                         context=context if part == 1 else "",
-                        context_paragraph=context_paragraph if part == 1 else None,
+                        context_parts=parts if part == 1 else (),
                     )
                 )
         else:
@@ -78,7 +75,7 @@ def split_article(article: Article) -> list[Passage]:
                     paragraph=number,
                     text=paragraph,
                     context=context,
-                    context_paragraph=context_paragraph,
+                    context_parts=parts,
                 )
             )
     return passages

@@ -16,7 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 #: Bump when tokenisation changes in a way the signature in bot.search cannot see (regexes, rules).
-TOKENIZER_VERSION = "1"
+TOKENIZER_VERSION = "2"
 
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000

@@ -203,7 +203,7 @@ def check_quotes(kb: Knowledge, answer: Answer) -> None:
         assert quote.text and quote.text in quote.passage, "quote is not verbatim from its passage"
         # the cited paragraph is the one that holds the quoted words
         assert quote.text in paragraphs[c.article_slug][c.paragraph - 1], (quote.text, c.paragraph)
-        assert c.paragraph in (passage.paragraph, passage.context_paragraph)
+        assert c.paragraph == passage.paragraph or c.paragraph in dict(passage.context_parts)
         assert re.fullmatch(rf"{re.escape(c.article_slug)}#\d+(\.\d+)?", c.passage_id)
         assert unmark(quote.marked) == quote.text
         assert quote.score > 0
@@ -231,3 +231,22 @@ def test_heading_quote_cites_the_heading_paragraph(kb: Knowledge) -> None:
     answer = kb.ask("Privacy Shield", top_k=5)
     assert answer.answered
     check_quotes(kb, answer)
+
+
+def test_a_heading_quote_is_one_heading_with_its_own_paragraph(tmp_path) -> None:
+    """Two headings in a row are two paragraphs: a quote never joins them under one citation."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "widgets.md").write_text(
+        "---\ntitle: Widgets\npublisher: Test\n---\nQuantum widgets\n\nFlux capacitors\n\n"
+        "The company sells many things to many people every year.\n",
+        encoding="utf-8",
+    )
+    kb = Knowledge.load(tmp_path)
+    for question in ("quantum widgets", "flux capacitors"):
+        answer = kb.ask(question)
+        assert answer.answered
+        check_quotes(kb, answer)
+        quote = answer.quotes[0]
+        assert quote.text in ("Quantum widgets", "Flux capacitors")
+        assert quote.citation.paragraph == (1 if quote.text == "Quantum widgets" else 2)

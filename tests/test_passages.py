@@ -41,7 +41,8 @@ def test_heading_is_merged_into_the_next_paragraph_as_context() -> None:
 def test_consecutive_headings_form_one_context_from_the_first() -> None:
     passages = split_article(article("Section", "Sub section", "Body text."))
     assert len(passages) == 1
-    assert passages[0].context == "Section \u2014 Sub section"
+    assert passages[0].context == "Section\nSub section"  # nothing invented between them
+    assert passages[0].context_parts == ((1, "Section"), (2, "Sub section"))
     assert passages[0].context_paragraph == 1
     assert passages[0].id == "some-article#3"
 

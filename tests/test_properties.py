@@ -37,8 +37,11 @@ def check(answer: Answer) -> None:
     if not answer.answered:
         assert answer.reason
     passages = {p.id: p for p in KB.snapshot.passages}
+    paragraphs = {a.slug: a.paragraphs for a in KB.snapshot.articles}
     for quote in answer.quotes:
         assert quote.text and quote.text in quote.passage
+        c = quote.citation
+        assert quote.text in paragraphs[c.article_slug][c.paragraph - 1], "quote must be in the cited paragraph"
         assert quote.passage == passages[quote.citation.passage_id].full_text
         assert quote.score > 0
 
