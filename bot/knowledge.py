@@ -23,7 +23,7 @@ from bot.models import Answer, Article, Passage
 from bot.passages import split_article
 from bot.search import TOKEN_SIGNATURE, SearchIndex, passage_terms
 from bot.synonyms import load_synonyms
-from bot.text import clean_question, iter_tokens, tokenize
+from bot.text import clean_question, scan_tokens, tokenize
 from bot.tokcache import TokenCache
 from bot.typos import Speller
 
@@ -216,7 +216,7 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     surface: dict[str, str] = {}
     names: set[str] = set()
     known = snap.index
-    tokens = iter_tokens(text)
+    tokens = scan_tokens(text)  # uncached: questions must not fill the passage cache
     words = _WORDS_RE.findall(text)
     shouting = sum(1 for w in words if _is_acronym(w)) * 2 > len(words)  # "WHAT IS PRIVACY SHIELD"
     for tok in tokens:
@@ -229,6 +229,8 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
             and len(word) >= 3
             and word not in snap.speller.acronyms
             and term not in snap.alias_acronyms
+            # "MICROSOFT" is Microsoft shouted; "CLOUD" (the corpus says "cloud") is an acronym
+            and (word.lower() in snap.speller.common_nouns or term not in known)
         ):
             # "CLOUD Act" is not about clouds: an acronym the corpus never writes is a name it lacks
             term = f"{term}#acronym"

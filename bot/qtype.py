@@ -20,10 +20,13 @@ class Want(Enum):
     OTHER = "other"
 
 
+_MONEY = r"(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets?|turnover|profits?)"
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b"
-    # a price, a salary or a revenue is an amount, whatever the question's first words
-    r"|\b(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets?|turnover|profits?)\b",
+    # "What is X's salary?", "What are Google Cloud prices?", "the price of ...": an amount is
+    # asked for; "What did they say about revenue?" is not
+    rf"|^\W*(what|which)\W+(is|are|was|were|'s)\b[^?]*\b{_MONEY}\b"
+    rf"|\b{_MONEY}\s+(of|for|per)\b",
     re.I,
 )
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b", re.I)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -86,6 +87,8 @@ class SearchIndex:
         self._sets = tuple(frozenset(t) for t in passage_tokens)
         self.n = len(self.passages)
         self._bm25 = _engine(passage_tokens, variant, k1, b) if self.n else None
+        # the same multi-word concepts (glossary names) come back question after question
+        self._doc_freq_together = lru_cache(maxsize=4096)(self._intersect)
         self._titles: dict[str, frozenset[str]] = {}
         if title_tokens is not None and len(articles) > 1:
             self._titles = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
@@ -111,6 +114,11 @@ class SearchIndex:
             return 0
         if len(terms) == 1:
             return self.doc_freq(terms[0])
+        return self._doc_freq_together(frozenset(terms))
+
+    def _intersect(self, terms: frozenset[str]) -> int:
+        """Uncached `doc_freq_all` for two or more terms (see __init__ for the bounded cache)."""
+        assert self._bm25 is not None
         lists = sorted((self._bm25.postings(t) for t in terms), key=len)
         common = lists[0]
         for other in lists[1:]:

@@ -155,12 +155,8 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), origin
 
 
-@lru_cache(maxsize=8192)
-def iter_tokens(text: str) -> tuple[Token, ...]:
-    """Tokens with their spans in the original `text` (for marking matched words in a quote).
-
-    Cached: the same passages are marked and split again and again, questions come and go.
-    """
+def scan_tokens(text: str) -> tuple[Token, ...]:
+    """Tokens with their spans in the original `text`. Uncached: use it for questions."""
     folded = fold(text)
     if len(folded) == len(text) and unicodedata.is_normalized("NFKC", text):
         origin = None  # the common case: one folded character per original character
@@ -176,6 +172,14 @@ def iter_tokens(text: str) -> tuple[Token, ...]:
         else:
             out.append(Token(term, origin[m.start()], origin[m.end() - 1] + 1))
     return tuple(out)
+
+
+@lru_cache(maxsize=8192)
+def iter_tokens(text: str) -> tuple[Token, ...]:
+    """`scan_tokens` cached, for passage texts: the same passages are marked and split again and
+    again. Questions must not come here: each new one would take a slot (memory would grow with
+    the questions asked up to the cache size, and passages would be pushed out)."""
+    return scan_tokens(text)
 
 
 def tokenize(text: str) -> list[str]:
