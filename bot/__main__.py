@@ -178,12 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "bench":
-        return cmd_bench(argv[1:])
-    if argv and argv[0] == "tune":
-        from bot.tune import main as tune_main
+    try:
+        if argv and argv[0] == "bench":
+            return cmd_bench(argv[1:])
+        if argv and argv[0] == "tune":
+            from bot.tune import main as tune_main
 
-        return tune_main(argv[1:])
+            return tune_main(argv[1:])
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -21,7 +21,7 @@ from bot.models import Article, Passage
 #: Chosen on tests/data/dev_questions.yaml (see README, "How answers are chosen").
 BM25_VARIANT = "plus"
 BM25_K1 = 1.2
-BM25_B = 0.75
+BM25_B = 0.5
 #: A heading or caption names a passage's topic: its words count this many times (a BM25F-like
 #: field weight expressed in rank-bm25's own terms, by repeating the tokens).
 CONTEXT_REPEAT = 2
