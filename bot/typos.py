@@ -45,6 +45,7 @@ class Speller:
         self.acronyms = frozenset(acronyms)  # words the corpus writes in capitals: ECPA, WP29, US
         # words the corpus writes mostly in lower case ("cloud"): in capitals they are another thing
         self.common_nouns = frozenset(common_nouns)
+        is_common_word("the")  # load wordfreq's list now (index build, off the event loop), not on a question
         self._buckets: dict[tuple[str, int], list[str]] = {}
         for w in self._words:
             self._buckets.setdefault((w[0], len(w)), []).append(w)
