@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
+from bot.yamlfile import YamlFileError, load_yaml_file
 
 __all__ = [
     "API_BASE_ENV",
@@ -285,17 +285,9 @@ def load_config(path: str | Path | None = None, *, environ: Mapping[str, str] | 
         return config_from_mapping({}, environ=environ)
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"config file {path} is not valid YAML{where}") from None
+        data = load_yaml_file(path)
+    except YamlFileError as exc:
+        raise ConfigError(f"config file {exc}") from None
     config = config_from_mapping(data, environ=environ)
     logging.getLogger(__name__).debug("loaded config from %s", path)
     return config

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.models import Answer
 from bot.text import fold_for_match
+from bot.yamlfile import YamlFileError, load_yaml_file
 
 
 class EvalFileError(Exception):
@@ -40,11 +39,9 @@ class EvalResult:
 
 def load_questions(path: Path) -> list[EvalQuestion]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EvalFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        raise EvalFileError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+        data = load_yaml_file(path)
+    except YamlFileError as exc:
+        raise EvalFileError(str(exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise EvalFileError(f"{path}: expected a mapping with a 'questions' list")
     out: list[EvalQuestion] = []

@@ -24,13 +24,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from bot.answer import make_quote
 from bot.models import Quote
 from bot.search import Hit, SearchIndex
 from bot.text import fold, split_sentences, tokenize
+from bot.yamlfile import YamlFileError, load_yaml_file
 
 log = logging.getLogger(__name__)
 
@@ -456,15 +456,9 @@ def load_glossary(path: Path | str) -> Glossary:
     """Read and validate a glossary file. Raises GlossaryError (never a bare YAML/OS error)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GlossaryError(f"{path.name}: cannot be read ({exc.__class__.__name__}: {exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise GlossaryError(f"{path.name}: not valid YAML{at}") from None
+        data = load_yaml_file(path, path.name)
+    except YamlFileError as exc:
+        raise GlossaryError(str(exc)) from None
     return parse_glossary(data, path.name)
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import yaml
-
 from bot.text import tokenize
+from bot.yamlfile import YamlFileError, load_yaml_file
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ def load_synonyms(corpus_dir: Path) -> tuple[tuple[tuple[str, ...], ...], ...]:
     if not path.exists():
         return ()
     try:
-        return parse_synonyms(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, SynonymsError) as exc:
+        return parse_synonyms(load_yaml_file(path, path.name), path.name)
+    except (YamlFileError, SynonymsError) as exc:
         log.error("ignoring %s: %s", path.name, exc)
         return ()
