@@ -55,27 +55,18 @@ def split_article(article: Article) -> list[Passage]:
         # one heading per line: nothing is invented between them, each keeps its paragraph number
         parts, context = tuple(pending), "\n".join(text for _, text in pending)
         pending = []
-        if len(paragraph.split()) > MAX_PASSAGE_WORDS:
-            for part, piece in enumerate(_split_long(paragraph), start=1):
-                passages.append(
-                    Passage(
-                        id=f"{article.slug}#{number}.{part}",
-                        article_slug=article.slug,
-                        paragraph=number,
-                        text=piece,
-                        context=context if part == 1 else "",
-                        context_parts=parts if part == 1 else (),
-                    )
-                )
-        else:
+        pieces = _split_long(paragraph) if len(paragraph.split()) > MAX_PASSAGE_WORDS else [paragraph]
+        for part, piece in enumerate(pieces, start=1):
+            first = part == 1
             passages.append(
                 Passage(
-                    id=f"{article.slug}#{number}",
+                    # a paragraph that stays whole keeps the plain id: "<slug>#<n>"
+                    id=f"{article.slug}#{number}" if len(pieces) == 1 else f"{article.slug}#{number}.{part}",
                     article_slug=article.slug,
                     paragraph=number,
-                    text=paragraph,
-                    context=context,
-                    context_parts=parts,
+                    text=piece,
+                    context=context if first else "",
+                    context_parts=parts if first else (),
                 )
             )
     return passages
