@@ -293,9 +293,7 @@ class Knowledge:
         `only_if_changed` (the watcher): skip when, once the lock is held, the files match the
         current snapshot, e.g. because our own add already rebuilt it.
         """
-        if self._reload_lock is None:
-            self._reload_lock = asyncio.Lock()
-        async with self._reload_lock:
+        async with self._writer_lock():
             if only_if_changed and not await asyncio.to_thread(self.changed_on_disk):
                 return self._snapshot
             snap = await asyncio.to_thread(build_snapshot, self._snapshot.corpus_dir, previous=self._snapshot)
