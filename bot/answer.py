@@ -22,9 +22,10 @@ from bot.search import Hit, SearchIndex
 from bot.text import Token, iter_tokens, split_sentences
 
 #: Share of the question's evidence weight the best passage must cover to answer.
-MIN_COVERAGE = 0.34
-#: A capitalised name or an acronym the corpus never uses ("GDPR", "Australia", "CLOUD Act")
-#: says the question is about something else: it weighs this many times an unknown word.
+MIN_COVERAGE = 0.35
+#: A name in the question ("Amazon", "Dorn"), or an acronym the corpus never uses ("GDPR",
+#: "CLOUD Act"), is what the question is about: it weighs this many times a plain word of the same
+#: rarity (cross-validated with the threshold, see README).
 NAME_BOOST = 3.0
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1

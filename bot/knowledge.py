@@ -169,7 +169,10 @@ def expand_question(
         gi, pos, alt = best
         alts = pending.pop(gi)
         del remaining[pos : pos + len(alt)]
-        concepts.append(Concept(" ".join(alt), tuple(frozenset(a) for a in alts)))
+        # a name matched through its group ("MS" for Microsoft) is found under any of its forms;
+        # boosting it too made the rule refuse more answerable questions (README, "Measured")
+        label = " ".join((surface or {}).get(t, t) for t in alt)
+        concepts.append(Concept(label, tuple(frozenset(a) for a in alts)))
         for other in alts:
             if other != alt:
                 query.extend(t for t in other if t not in query)
@@ -246,8 +249,12 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
                     corrections.append((word, fixed))
                     terms.extend(new_terms)
                     continue
-        if term not in known and tok.start >= 0 and _looks_like_name(text, tok.start, word):
-            names.add(term)
+        if tok.start >= 0 and _looks_like_name(text, tok.start, word):
+            # a name is what the question is about ("Amazon" in "How much does Amazon charge?"):
+            # known or not, a passage without it covers little of the question. Known acronyms
+            # (ECPA, US) are exempt: their passages are found through the glossary anyway.
+            if term not in known or not _is_acronym(word):
+                names.add(term)
         surface.setdefault(term, word)
         terms.append(term)
     return QuestionTerms(terms, corrections, surface, frozenset(names))

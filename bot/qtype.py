@@ -14,6 +14,7 @@ from functools import lru_cache
 
 
 class Want(Enum):
+    AMOUNT = "amount"  # of money: a price, a fee, a salary
     NUMBER = "number"
     TIME = "time"
     NAME = "name"
@@ -21,13 +22,17 @@ class Want(Enum):
 
 
 _MONEY = r"(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets?|turnover|profits?)"
-_NUMBER_Q = re.compile(
-    r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b"
-    # "What is X's salary?", "What are Google Cloud prices?", "the price of ...": an amount is
-    # asked for; "What did they say about revenue?" is not
-    rf"|^\W*(what|which)\W+(is|are|was|were|'s)\b[^?]*\b{_MONEY}\b"
-    rf"|\b{_MONEY}\s+(of|for|per)\b",
+# "What is X's salary?", "What are Google Cloud prices?", "the price of ...", "How much does X
+# charge?": an amount of money is asked for; "What did they say about revenue?" is not
+_AMOUNT_Q = re.compile(
+    rf"^\W*(what|which)\W+(is|are|was|were|'s)\b[^?]*\b{_MONEY}\b"
+    rf"|\b{_MONEY}\s+(of|for|per)\b"
+    r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee)\b"
+    r"|\bhow (expensive|cheap)\b",
     re.I,
+)
+_NUMBER_Q = re.compile(
+    r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b", re.I
 )
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b", re.I)
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
@@ -36,6 +41,11 @@ _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|peo
 _NUMBER_P = re.compile(
     r"\b\d+(?:[.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|dozen)\b",
+    re.I,
+)
+_AMOUNT_P = re.compile(
+    r"[$\u20ac\u00a3\u00a5]\s?\d|\d(?:[\d.,]*)\s?(?:dollars?|euros?|pounds?|usd|eur|gbp|cents?|pence)\b"
+    r"|\b(?:free of charge|at no (?:extra )?cost)\b",
     re.I,
 )
 _TIME_P = re.compile(
@@ -52,6 +62,8 @@ BONUS = 0.15
 
 
 def wants(question: str) -> Want:
+    if _AMOUNT_Q.search(question):
+        return Want.AMOUNT
     if _NUMBER_Q.search(question):
         return Want.NUMBER
     if _TIME_Q.search(question):
@@ -63,6 +75,8 @@ def wants(question: str) -> Want:
 
 @lru_cache(maxsize=16384)
 def holds(want: Want, text: str) -> bool:
+    if want is Want.AMOUNT:
+        return bool(_AMOUNT_P.search(text))
     if want is Want.NUMBER:
         return bool(_NUMBER_P.search(text))
     if want is Want.TIME:
@@ -79,10 +93,10 @@ def bonus(want: Want, text: str, weight: float = BONUS) -> float:
 
 
 def can_answer(want: Want, text: str) -> bool:
-    """False when the question wants a number or a time and `text` holds none.
+    """False when the question wants an amount of money, a number or a time and `text` holds none.
 
     Names are everywhere in news text, so "who" questions are not filtered this way.
     """
-    if want in (Want.NUMBER, Want.TIME):
+    if want in (Want.AMOUNT, Want.NUMBER, Want.TIME):
         return holds(want, text)
     return True

@@ -25,6 +25,8 @@ BM25_B = 0.5
 #: A heading or caption names a passage's topic: its words count this many times (a BM25F-like
 #: field weight expressed in rank-bm25's own terms, by repeating the tokens).
 CONTEXT_REPEAT = 2
+#: Document frequency assumed for a word the corpus never uses (cross-validated, see README).
+UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
 TITLE_WEIGHT = 0.3
 
@@ -100,12 +102,12 @@ class SearchIndex:
         return self._bm25.doc_freq(term) if self._bm25 is not None else 0
 
     def weight(self, term: str) -> float:
-        """Rarity of a term as evidence: log((N + 1) / (df + 0.5)); unknown terms weigh the most.
+        """Rarity of one term as evidence (see `concept_weight`).
 
         Unlike BM25Okapi's floored IDF this is positive and monotone, so it can measure how much
         of a question's vocabulary a passage covers.
         """
-        return math.log((self.n + 1) / (self.doc_freq(term) + 0.5))
+        return self.concept_weight((term,))
 
     def doc_freq_all(self, terms: Iterable[str]) -> int:
         """Passages containing every one of `terms` (a phrase-like concept such as a name)."""
@@ -128,8 +130,13 @@ class SearchIndex:
         return int(len(common))
 
     def concept_weight(self, terms: Iterable[str]) -> float:
-        """Rarity of a term or of a group of terms found together: log((N+1)/(df+0.5))."""
-        return math.log((self.n + 1) / (self.doc_freq_all(terms) + 0.5))
+        """Rarity of a term or of a group of terms found together: log((N+1)/(df+0.5)).
+
+        Words the corpus never uses count as rare as its rarest (df = UNKNOWN_DF): weighing them
+        more made filler words ("stuff", "made") outweigh the question's real subject.
+        """
+        df = self.doc_freq_all(terms)
+        return math.log((self.n + 1) / ((df or UNKNOWN_DF) + 0.5))
 
     def search(self, terms: Sequence[str], k: int) -> list[Hit]:
         if self._bm25 is None or not terms or k <= 0:

@@ -120,12 +120,12 @@ def cross_validate(data: Sequence[Sample], folds: int = 5, repeats: int = 20, se
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bot tune", description=__doc__.split("\n")[0])
-    p.add_argument("file", type=Path)
+    p.add_argument("files", type=Path, nargs="+", help="question files (several are pooled)")
     p.add_argument("--corpus", type=Path, default=None)
     p.add_argument("--no-grid", action="store_true", help="skip the BM25 parameter grid")
     args = p.parse_args(argv)
     kb = Knowledge.load(args.corpus or DEFAULT_CORPUS_DIR)
-    questions = load_questions(args.file)
+    questions = [q for f in args.files for q in load_questions(f)]
     snap = kb.snapshot
     if not args.no_grid:
         print("variant  k1    b     R@1    R@3    MRR@5   (ranking only, answerable questions)")

@@ -38,8 +38,10 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
     "question, want",
     [
         ("How many lawful requests did Microsoft receive?", qtype.Want.NUMBER),
-        ("What are Google Cloud prices?", qtype.Want.NUMBER),
-        ("What is the price of Azure storage?", qtype.Want.NUMBER),
+        ("What are Google Cloud prices?", qtype.Want.AMOUNT),
+        ("What is the price of Azure storage?", qtype.Want.AMOUNT),
+        ("How much does Amazon charge for cloud storage?", qtype.Want.AMOUNT),
+        ("How much data did Microsoft hand over?", qtype.Want.NUMBER),
         ("What did the company say about revenue?", qtype.Want.OTHER),
         ("When did Microsoft file its lawsuit?", qtype.Want.TIME),
         ("Who is Ruediger Dorn?", qtype.Want.NAME),
@@ -56,3 +58,12 @@ def test_questions_do_not_fill_the_passage_token_cache(kb: Knowledge) -> None:
         kb.ask(f"question number {i} about Privacy Shield and the ECPA number {i * 7}")
     # quotes are marked from passages (cached once); the questions themselves are never cached
     assert iter_tokens.cache_info().currsize - before < 10
+
+
+@pytest.mark.parametrize(
+    "text, holds",
+    [("It costs $5 per GB.", True), ("The fee is 20 euros a month.", True), ("two days before", False),
+     ("14 lawful requests", False), ("free of charge for customers", True)],
+)
+def test_an_amount_of_money_is_not_just_any_number(text: str, holds: bool) -> None:
+    assert qtype.holds(qtype.Want.AMOUNT, text) is holds

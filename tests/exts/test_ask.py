@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from exts.helpers import (
@@ -126,7 +127,12 @@ async def test_feedback_buttons_write_jsonl_without_user_names(fake, run_bot, tm
     again = await fake.click_button(answer, "ask:vote:down", user=fake.alice)
     assert "already" in (await fake.wait_for_reply(again))["content"]
 
-    lines = bot.config.feedback_path.read_text(encoding="utf-8").splitlines()
+    # the vote is acknowledged first and appended off the loop right after: wait for both lines
+    path = bot.config.feedback_path
+    async with asyncio.timeout(10):
+        while not (path.exists() and len(path.read_text(encoding="utf-8").splitlines()) >= 2):
+            await asyncio.sleep(0.01)
+    lines = path.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["vote"] for r in records] == ["up", "down"]
     for r in records:
