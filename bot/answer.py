@@ -190,11 +190,26 @@ def build_answer(
             break
         if cov < MIN_COVERAGE_MORE:
             continue
-        quotes.append(make_quote(hit, index, weights))
+        quotes.append(make_quote(hit, index, weights, concepts))
     return Answer(question, True, tuple(quotes), notes=tuple(notes))
 
 
-def make_quote(hit: Hit, index: SearchIndex, weights: dict[str, float]) -> Quote:
+def covered_terms(concepts: Sequence[Concept], matched: frozenset[str]) -> frozenset[str]:
+    """The passage's words that answer a concept: a question word, or a whole equivalent of it.
+
+    Stray words of a multi-word equivalent ("company" from "Redmond company") are not marked.
+    """
+    out: set[str] = set()
+    for concept in concepts:
+        for alt in concept.alternatives:
+            if alt <= matched:
+                out |= alt
+    return frozenset(out)
+
+
+def make_quote(
+    hit: Hit, index: SearchIndex, weights: dict[str, float], concepts: Sequence[Concept] | None = None
+) -> Quote:
     p = hit.passage
     article = index.articles[p.article_slug]
     paragraph = p.paragraph
@@ -221,7 +236,7 @@ def make_quote(hit: Hit, index: SearchIndex, weights: dict[str, float]) -> Quote
     )
     return Quote(
         text=text,
-        marked=mark(text, hit.matched),
+        marked=mark(text, hit.matched if concepts is None else covered_terms(concepts, hit.matched)),
         passage=p.full_text,
         score=hit.score,
         citation=citation,

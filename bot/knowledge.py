@@ -58,6 +58,12 @@ class Snapshot:
         return {t: tuple(v) for t, v in index.items()}
 
     @cached_property
+    def present_alternatives(self) -> frozenset[tuple[str, ...]]:
+        """Alias alternatives whose words occur together in at least one passage."""
+        alts = {tuple(alt) for group in self.alias_groups for alt in group}
+        return frozenset(a for a in alts if a and self.index.doc_freq_all(a) > 0)
+
+    @cached_property
     def alias_acronyms(self) -> frozenset[str]:
         """Glossary/synonym entries that abbreviate another entry of their group ("eea" for
         "European Economic Area"): known acronyms even where the articles spell them out."""
@@ -133,6 +139,7 @@ def expand_question(
     surface: dict[str, str] | None = None,
     names: frozenset[str] = frozenset(),
     group_index: dict[str, tuple[int, ...]] | None = None,
+    present_alternatives: frozenset[tuple[str, ...]] | None = None,
 ) -> tuple[list[Concept], list[str]]:
     """Group question terms into concepts; a glossary term or alias brings its equivalents along.
 
@@ -174,7 +181,9 @@ def expand_question(
         label = " ".join((surface or {}).get(t, t) for t in alt)
         concepts.append(Concept(label, tuple(frozenset(a) for a in alts)))
         for other in alts:
-            if other != alt:
+            # an equivalent the corpus never holds whole adds only noise: "Redmond company" would
+            # make every passage saying "company" look relevant to a question about Microsoft
+            if other != alt and (present_alternatives is None or other in present_alternatives):
                 query.extend(t for t in other if t not in query)
     seen: set[str] = set()
     for t in remaining:
@@ -398,7 +407,8 @@ class Knowledge:
         if corrected:
             notes += ("Read as: " + ", ".join(corrected) + ".",)
         concepts, query = expand_question(
-            terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index
+            terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
+            snap.present_alternatives,
         )
         hits = snap.index.search(query, max(CANDIDATES, top_k * 2))
         return build_answer(text, concepts, hits, snap.index, max(top_k, 1), notes)

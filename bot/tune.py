@@ -36,7 +36,9 @@ class Sample:
 
 def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
     qt = question_terms(q.q, snap)
-    concepts, query = expand_question(qt.terms, snap.alias_groups, qt.surface, qt.names)
+    concepts, query = expand_question(
+        qt.terms, snap.alias_groups, qt.surface, qt.names, snap.alias_index, snap.present_alternatives
+    )
     wanted = [fold_for_match(e) for e in q.expect]
     ranked = rank_hits(index.search(query, 20), concepts, index, q.q)
     for i, (hit, _) in enumerate(ranked[:5], start=1):
@@ -67,7 +69,9 @@ def samples(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[Sample]:
     out = []
     for q in questions:
         qt = question_terms(q.q, snap)
-        concepts, query = expand_question(qt.terms, snap.alias_groups, qt.surface, qt.names)
+        concepts, query = expand_question(
+            qt.terms, snap.alias_groups, qt.surface, qt.names, snap.alias_index, snap.present_alternatives
+        )
         ranked = rank_hits(snap.index.search(query, 20), concepts, snap.index, q.q)
         best = max((cov for _, cov in ranked), default=0.0)
         out.append(Sample(bool(q.expect), best))
