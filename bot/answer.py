@@ -27,6 +27,9 @@ MIN_COVERAGE = 0.35
 #: "CLOUD Act"), is what the question is about: it weighs this many times a plain word of the same
 #: rarity (cross-validated with the threshold, see README).
 NAME_BOOST = 3.0
+#: Share of a concept's weight earned when only the paragraph before the passage holds it
+#: (cross-validated with the threshold, see README).
+PREVIOUS_PARAGRAPH = 0.75
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1
 
@@ -56,14 +59,25 @@ def coverage(
     concepts: Sequence[Concept],
     terms: frozenset[str],
     weights: Sequence[float] | None = None,
+    previous: frozenset[str] = frozenset(),
 ) -> float:
-    """Share of the concepts' weight that `terms` cover (weights: precomputed concept weights)."""
+    """Share of the concepts' weight that `terms` cover (weights: precomputed concept weights).
+
+    A concept found only in the paragraph before (`previous`) counts PREVIOUS_PARAGRAPH of its
+    weight: the passage continues that paragraph's topic, but does not say it itself.
+    """
     if weights is None:
         weights = [concept_weight(index, c) for c in concepts]
     total = sum(weights)
     if total <= 0:
         return 0.0
-    got = sum(w for c, w in zip(concepts, weights, strict=True) if c.covered_by(terms))
+    got = 0.0
+    with_previous = terms | previous
+    for c, w in zip(concepts, weights, strict=True):
+        if c.covered_by(terms):
+            got += w
+        elif previous and c.covered_by(with_previous):
+            got += PREVIOUS_PARAGRAPH * w
     return got / total
 
 
@@ -83,7 +97,7 @@ def rank_hits(
     weights = [concept_weight(index, c) for c in concepts]
     scored = []
     for i, hit in enumerate(hits):
-        cov = coverage(index, concepts, hit.matched, weights)
+        cov = coverage(index, concepts, hit.matched, weights, hit.previous)
         if not qtype.can_answer(want, hit.passage.full_text):
             cov = 0.0  # "how many ...?" is not answered by a passage without a number
         key = hit.score * qtype.bonus(want, hit.passage.text) * (1.0 + cov)

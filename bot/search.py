@@ -36,6 +36,9 @@ class Hit:
     passage: Passage
     score: float  # BM25 passage score (+ title bonus with several articles)
     matched: frozenset[str]  # question terms the passage (or, with several articles, its title) contains
+    # question terms of the paragraph just before, in the same article: news paragraphs go on from
+    # the one before ("Once such instance is ... the Paris attacks." / "Microsoft said it received 14")
+    previous: frozenset[str] = frozenset()
 
 
 def _token_signature() -> str:
@@ -155,7 +158,13 @@ class SearchIndex:
                 title = qset & self._titles.get(passage.article_slug, frozenset())
                 score += TITLE_WEIGHT * sum(self.weight(t) for t in title)
                 matched |= title
-            scored.append((-float(score), idx, Hit(passage, float(score), frozenset(matched))))
+            before = (
+                qset & self._sets[idx - 1]
+                if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug
+                else frozenset()
+            )
+            hit = Hit(passage, float(score), frozenset(matched), frozenset(before))
+            scored.append((-float(score), idx, hit))
         scored.sort(key=lambda item: item[:2])
         return [hit for _, _, hit in scored[:k]]
 
