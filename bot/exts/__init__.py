@@ -150,11 +150,18 @@ class ExpiringView(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
-        if self.message is not None:
-            try:
-                await self.message.edit(view=self)
-            except discord.HTTPException:
-                log.debug("could not disable the buttons of an expired %s", type(self).__name__, exc_info=True)
+        message = self.message
+        if message is None:
+            return
+        try:
+            if isinstance(message, discord.InteractionMessage) and not message.flags.ephemeral:
+                # The interaction token that sent it lasts 15 minutes; a click restarts the view's
+                # timeout, so expiry can come later than that: edit with the bot's own token.
+                await message.channel.get_partial_message(message.id).edit(view=self)
+            else:
+                await message.edit(view=self)
+        except (discord.HTTPException, AttributeError):
+            log.debug("could not disable the buttons of an expired %s", type(self).__name__, exc_info=True)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         log.error("error in %s button %s", type(self).__name__, getattr(item, "custom_id", item), exc_info=error)

@@ -55,6 +55,17 @@ async def test_buttons_are_disabled_when_they_expire(fake, run_bot):
     )
 
 
+async def test_slash_answer_buttons_are_disabled_with_the_bot_token(fake, run_bot):
+    """/ask answers expire after their interaction token may have: the bot edits them itself."""
+    bot = await run_bot(view_timeout_seconds=1)
+    inter = await fake.dispatch_slash("ask", {"question": LAWSUIT_QUESTION})
+    answer = await buttons_live(bot, await fake.wait_for_reply(inter))
+    message_id = int(answer["id"])
+    await fake.wait_for(lambda: all(b.get("disabled") for b in fake.buttons(message_id)), timeout=30)
+    edits = [r for r in fake.requests if r.method == "PATCH" and r.path.endswith(f"/messages/{message_id}")]
+    assert any(r.path.startswith("/channels/") for r in edits), [r.path for r in edits]
+
+
 async def test_sharded_bot_answers(fake, run_bot):
     bot = await run_bot(shard_count=2)
     assert bot.shard_count == 2
