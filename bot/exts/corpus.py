@@ -67,10 +67,8 @@ def check_attachment(filename: str, size: int, content_type: str | None, limits:
         )
     media, _ = parse_content_type(content_type)
     suffix = Path(filename).suffix.lower()
-    if suffix in FILE_SUFFIXES and (not media or media in limits.content_types or media.startswith("text/")):
-        return None
-    if media and media in limits.content_types:
-        return None
+    if media in limits.content_types or (not media and suffix in FILE_SUFFIXES):
+        return None  # a configured type; or no type given and a text/Markdown/HTML file name
     kind = media or "a file without a type"
     return (
         f"`{discord.utils.escape_markdown(filename)}` is {kind}; please upload a text (.txt), Markdown (.md) "

@@ -152,6 +152,8 @@ def test_check_attachment_and_list_text_helpers():
     assert check_attachment("a.md", 100, None, limits) is None
     assert check_attachment("a.md", 100, "application/octet-stream", limits) is not None
     assert check_attachment("page", 100, "text/html; charset=utf-8", limits) is None
+    # only the configured types: a .txt announced as text/csv is not taken on its file name
+    assert check_attachment("a.txt", 100, "text/csv", limits) is not None
     assert "2 KB" in (check_attachment("a.txt", 4096, "text/plain", limits) or "")
     rows = [(f"slug-{i}", "A title *with* markdown " * 3, 10) for i in range(100)]
     text = list_text(rows)
