@@ -34,7 +34,13 @@ _AMOUNT_Q = re.compile(
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b", re.I
 )
-_TIME_Q = re.compile(r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b", re.I)
+# "When did ...?" asks for a time; "When authorities ask, does it ...?" and "when it comes to" do not
+_AUX = r"(did|does|do|was|were|is|are|will|would|has|have|had|can|could|should|'s)"
+_TIME_Q = re.compile(
+    rf"(^|[.?!]\s*|\b(and|so|but)\s+)when\s+{_AUX}\b|\bwhen\W*$|\bsince when\b"
+    r"|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b|\bhow long ago\b",
+    re.I,
+)
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
                      re.I)
 

@@ -44,6 +44,9 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("How much data did Microsoft hand over?", qtype.Want.NUMBER),
         ("What did the company say about revenue?", qtype.Want.OTHER),
         ("When did Microsoft file its lawsuit?", qtype.Want.TIME),
+        ("microsft lawsuit filed when??", qtype.Want.TIME),
+        ("When authorities make lawful demands, does the company hand data over?", qtype.Want.OTHER),
+        ("What matters most when it comes to compliance?", qtype.Want.OTHER),
         ("Who is Ruediger Dorn?", qtype.Want.NAME),
     ],
 )
