@@ -46,22 +46,31 @@ def test_dev_set_is_big_and_varied_enough() -> None:
 
 
 def test_retrieval_floors(dev_metrics: dict) -> None:
-    assert dev_metrics["recall@1"] >= 0.86
-    assert dev_metrics["recall@3"] >= 0.92
-    assert dev_metrics["mrr@5"] >= 0.89
+    assert dev_metrics["recall@1"] >= 0.89
+    assert dev_metrics["recall@3"] >= 0.95
+    assert dev_metrics["mrr@5"] >= 0.92
 
 
 def test_refusal_floors(dev_metrics: dict) -> None:
     assert dev_metrics["refused_unanswerable_rate"] >= 0.70
-    assert dev_metrics["wrongly_refused_rate"] <= 0.05
+    assert dev_metrics["wrongly_refused_rate"] <= 0.03
 
 
 def test_independent_set_floors(holdout_metrics: dict) -> None:
     """The second set, written without seeing the dev set (casual Discord wording)."""
-    assert holdout_metrics["recall@1"] >= 0.79
-    assert holdout_metrics["recall@3"] >= 0.91
+    assert holdout_metrics["recall@1"] >= 0.82
+    assert holdout_metrics["recall@3"] >= 0.94
     assert holdout_metrics["refused_unanswerable_rate"] >= 0.70
-    assert holdout_metrics["wrongly_refused_rate"] <= 0.05
+    assert holdout_metrics["wrongly_refused_rate"] <= 0.03
+
+
+def test_blind_set_floors() -> None:
+    """The third set, measured before anyone looked at it: a guard against fitting the other two."""
+    blind = _metrics(Path(__file__).parent / "data" / "blind_questions.yaml")
+    assert blind["recall@1"] >= 0.80
+    assert blind["recall@3"] >= 0.83
+    assert blind["refused_unanswerable_rate"] >= 0.60
+    assert blind["wrongly_refused_rate"] <= 0.12
 
 
 def _quote(passage: str, pid: str = "a#1") -> Quote:
