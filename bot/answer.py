@@ -82,7 +82,11 @@ def coverage(
 
 
 def rank_hits(
-    hits: Sequence[Hit], concepts: Sequence[Concept], index: SearchIndex, question: str
+    hits: Sequence[Hit],
+    concepts: Sequence[Concept],
+    index: SearchIndex,
+    question: str,
+    weights: Sequence[float] | None = None,
 ) -> list[tuple[Hit, float]]:
     """Order hits by BM25 x answer-type bonus x (1 + coverage); return (hit, coverage) pairs.
 
@@ -94,7 +98,8 @@ def rank_hits(
     Recall@1 +3 points). The hit's BM25 score itself is left as rank-bm25 computed it.
     """
     want = qtype.wants(question)
-    weights = [concept_weight(index, c) for c in concepts]
+    if weights is None:
+        weights = [concept_weight(index, c) for c in concepts]
     scored = []
     for i, hit in enumerate(hits):
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
@@ -184,13 +189,13 @@ def build_answer(
             question, False, reason="No passage in the corpus uses the words of this question.",
             notes=tuple(notes),
         )
-    weights: dict[str, float] = {}
-    for c in concepts:
-        w = concept_weight(index, c)
+    concept_weights = [concept_weight(index, c) for c in concepts]
+    weights: dict[str, float] = {}  # per term, for choosing sentences
+    for c, w in zip(concepts, concept_weights, strict=True):
         for alt in c.alternatives:
             for t in alt:
                 weights[t] = max(weights.get(t, 0.0), w)
-    ranked = rank_hits(hits, concepts, index, question)
+    ranked = rank_hits(hits, concepts, index, question, concept_weights)
     covs = [cov for _, cov in ranked]
     if max(covs) < MIN_COVERAGE:
         missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]

@@ -79,12 +79,7 @@ def content_key(article: Article) -> str:
     return hashlib.sha256("\n\n".join(article.paragraphs).encode("utf-8")).hexdigest()[:32]
 
 
-def build_snapshot(
-    corpus_dir: Path,
-    *,
-    alias_groups: Sequence[Sequence[Sequence[str]]] = (),
-    previous: Snapshot | None = None,
-) -> Snapshot:
+def build_snapshot(corpus_dir: Path, *, previous: Snapshot | None = None) -> Snapshot:
     """Read the corpus and build the index. CPU- and I/O-bound: call it off the event loop.
 
     `previous` (the snapshot being replaced) supplies the last good glossary when the glossary
@@ -113,9 +108,7 @@ def build_snapshot(
     last = previous.glossary if previous is not None and isinstance(previous.glossary, Glossary) else None
     glossary = load_corpus_glossary(corpus_dir, index, last)
     # glossary names first: "Electronic Communications Privacy Act" is matched whole before "act"
-    groups = merge_alias_groups(
-        glossary.alias_groups() if glossary is not None else (), alias_groups, load_synonyms(corpus_dir)
-    )
+    groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), load_synonyms(corpus_dir))
     speller = Speller.from_texts([p.full_text for p in passages] + [a.title for a in loaded.articles])
     return Snapshot(
         corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups,
@@ -199,7 +192,7 @@ class QuestionTerms:
     terms: list[str]
     corrections: list[tuple[str, str]]  # (word as typed, word it was read as)
     surface: dict[str, str]  # term -> the word as typed, for messages
-    names: frozenset[str]  # terms typed as a name or acronym that the corpus never uses
+    names: frozenset[str]  # terms typed as a name, or an acronym the corpus never writes
 
 
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
@@ -215,8 +208,7 @@ def _is_acronym(word: str) -> bool:
 
 def _looks_like_name(text: str, start: int, word: str) -> bool:
     """An acronym (GDPR, S3) anywhere, or a capitalised word that does not start a sentence."""
-    letters = [c for c in word if c.isalpha()]
-    if len(letters) >= 2 and all(c.isupper() for c in letters):
+    if _is_acronym(word):
         return True
     return word[:1].isupper() and not _SENTENCE_START_RE.search(text[:start])
 
@@ -269,6 +261,28 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     return QuestionTerms(terms, corrections, surface, frozenset(names))
 
 
+@dataclass(frozen=True)
+class Interpretation:
+    """A question as the engine reads it: concepts for the relevance rule, terms for BM25."""
+
+    concepts: list[Concept]
+    query: list[str]
+    corrections: list[tuple[str, str]]
+
+
+def interpret(text: str, snap: Snapshot) -> Interpretation:
+    """Question words -> concepts and BM25 query, with the snapshot's aliases and vocabulary.
+
+    The one reading of a question, shared by `Knowledge.ask` and `python -m bot tune`.
+    """
+    terms = question_terms(text, snap)
+    concepts, query = expand_question(
+        terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
+        snap.present_alternatives,
+    )
+    return Interpretation(concepts, query, terms.corrections)
+
+
 class Knowledge:
     """Holds the current snapshot; answers questions; rebuilds off the loop and swaps."""
 
@@ -296,12 +310,6 @@ class Knowledge:
     def install(self, snapshot: Snapshot) -> None:
         """Swap in a new snapshot in one step."""
         self._snapshot = snapshot
-
-    def rebuild(self) -> Snapshot:
-        """Build a new snapshot from disk (blocking) and install it."""
-        snap = build_snapshot(self._snapshot.corpus_dir, previous=self._snapshot)
-        self.install(snap)
-        return snap
 
     async def reload(self, *, only_if_changed: bool = False) -> Snapshot:
         """Rebuild off the event loop, then swap; concurrent reloads are serialised.
@@ -402,16 +410,11 @@ class Knowledge:
         snap = self._snapshot
         text, truncated = clean_question(question)
         notes: tuple[str, ...] = ("The question was cut to its first 1,000 characters.",) if truncated else ()
-        terms = question_terms(text, snap)
-        corrected = [f"{w} → {c}" for w, c in terms.corrections]
-        if corrected:
-            notes += ("Read as: " + ", ".join(corrected) + ".",)
-        concepts, query = expand_question(
-            terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
-            snap.present_alternatives,
-        )
-        hits = snap.index.search(query, max(CANDIDATES, top_k * 2))
-        return build_answer(text, concepts, hits, snap.index, max(top_k, 1), notes)
+        reading = interpret(text, snap)
+        if reading.corrections:
+            notes += ("Read as: " + ", ".join(f"{w} \u2192 {c}" for w, c in reading.corrections) + ".",)
+        hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2))
+        return build_answer(text, reading.concepts, hits, snap.index, max(top_k, 1), notes)
 
     # -- what the corpus holds ------------------------------------------------------------------
     def sources(self) -> list[tuple[Article, int]]:
@@ -434,6 +437,3 @@ class Knowledge:
         more = f" and {len(arts) - 5} more" if len(arts) > 5 else ""
         return f"The corpus holds {len(arts)} articles on cloud data sovereignty: {names}{more}."
 
-
-def articles_folder(k: Knowledge) -> Path:
-    return articles_dir(k.corpus_dir)

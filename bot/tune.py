@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.answer import rank_hits
 from bot.articles import DEFAULT_CORPUS_DIR
 from bot.evaluate import EvalQuestion, load_questions
-from bot.knowledge import Knowledge, Snapshot, expand_question, question_terms
+from bot.knowledge import Knowledge, Snapshot, interpret
 from bot.search import SearchIndex, passage_terms
 from bot.text import fold_for_match
 
@@ -35,12 +35,9 @@ class Sample:
 
 
 def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
-    qt = question_terms(q.q, snap)
-    concepts, query = expand_question(
-        qt.terms, snap.alias_groups, qt.surface, qt.names, snap.alias_index, snap.present_alternatives
-    )
+    reading = interpret(q.q, snap)
     wanted = [fold_for_match(e) for e in q.expect]
-    ranked = rank_hits(index.search(query, 20), concepts, index, q.q)
+    ranked = rank_hits(index.search(reading.query, 20), reading.concepts, index, q.q)
     for i, (hit, _) in enumerate(ranked[:5], start=1):
         if any(w in fold_for_match(hit.passage.full_text) for w in wanted):
             return i
@@ -68,11 +65,8 @@ def retrieval_grid(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[tu
 def samples(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[Sample]:
     out = []
     for q in questions:
-        qt = question_terms(q.q, snap)
-        concepts, query = expand_question(
-            qt.terms, snap.alias_groups, qt.surface, qt.names, snap.alias_index, snap.present_alternatives
-        )
-        ranked = rank_hits(snap.index.search(query, 20), concepts, snap.index, q.q)
+        reading = interpret(q.q, snap)
+        ranked = rank_hits(snap.index.search(reading.query, 20), reading.concepts, snap.index, q.q)
         best = max((cov for _, cov in ranked), default=0.0)
         out.append(Sample(bool(q.expect), best))
     return out
