@@ -83,8 +83,11 @@ def _objective(data: Sequence[Sample], tau: float) -> float:
 def fit_threshold(data: Sequence[Sample]) -> float:
     cands = sorted({round(s.coverage, 4) for s in data} | {0.0})
     # thresholds halfway between observed values generalise better than the values themselves
-    mids = [(a + b) / 2 for a, b in zip(cands, cands[1:], strict=False)] + [cands[0] + 1e-6]
-    return max(mids, key=lambda t: (_objective(data, t), -t))
+    mids = sorted([(a + b) / 2 for a, b in zip(cands, cands[1:], strict=False)] + [cands[0] + 1e-6])
+    best = max(_objective(data, t) for t in mids)
+    # of the equally good thresholds, the middle one: farthest from the questions on either side
+    ties = [t for t in mids if _objective(data, t) == best]
+    return ties[len(ties) // 2]
 
 
 def cross_validate(data: Sequence[Sample], folds: int = 5, repeats: int = 20, seed: int = 7) -> dict:
