@@ -1,13 +1,17 @@
 """From hits to an `Answer`: decide whether the corpus answers, pick the sentences to quote.
 
-Relevance rule (validated by cross-validation on tests/data/dev_questions.yaml, see README):
-a question is answered when the best passage covers at least `MIN_COVERAGE` of the question's
-*evidence weight*. Each distinct question term weighs log((N+1)/(df+0.5)): rare words weigh
-most, and words the corpus never uses weigh the most of all, so "What is Microsoft's revenue?"
-(one common word covered, one unknown word missing) is refused, while "Why did Microsoft sue
-the US government?" (all words covered) is answered. Raw BM25 scores are not comparable across
-questions, so they only rank; coverage decides.
-"""
+Relevance rule (threshold cross-validated on five question sets, see README): a question is
+answered when the best passage covers at least `MIN_COVERAGE` of the question's *evidence
+weight*. Each distinct question term weighs log((N+1)/(df+0.5)): rare words weigh most, and words
+the corpus never uses weigh the most of all, so "What is Microsoft's revenue?" (one common word
+covered, one unknown word missing) is refused, while "Why did Microsoft sue the US government?"
+(all words covered) is answered. Raw BM25 scores are not comparable across questions, so they only
+rank; coverage decides.
+
+Coverage alone is fooled by traps that reuse the article's words ("Which judge is hearing
+Microsoft's lawsuit?", "Does AWS notify customers ...?"), so `_can_answer` also asks whether a
+passage could answer at all: the kind of answer, the question's names, the thing a "which X"
+question asks for, and some of what is asked besides the names."""
 
 from __future__ import annotations
 
@@ -19,10 +23,10 @@ from functools import lru_cache
 from bot import qtype
 from bot.models import Answer, Citation, Quote
 from bot.search import Hit, SearchIndex
-from bot.text import Token, iter_tokens, split_sentences
+from bot.text import Token, iter_tokens, split_sentences, tokenize
 
 #: Share of the question's evidence weight the best passage must cover to answer.
-MIN_COVERAGE = 0.356
+MIN_COVERAGE = 0.167
 #: A name in the question ("Amazon", "Dorn"), or an acronym the corpus never uses ("GDPR",
 #: "CLOUD Act"), is what the question is about: it weighs this many times a plain word of the same
 #: rarity (cross-validated with the threshold, see README).
@@ -32,6 +36,11 @@ NAME_BOOST = 3.0
 PREVIOUS_PARAGRAPH = 0.75
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1
+
+#: Share of the weight of the question's words other than names ("Google", "AWS", "2015") that
+#: a passage must cover: a passage that only shares the names is about them, not about what is
+#: asked ("What is Google Cloud's position on Privacy Shield?" vs "... rivals Google and Amazon").
+MIN_CONTENT = 0.15
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
@@ -43,6 +52,7 @@ class Concept:
     label: str
     alternatives: tuple[frozenset[str], ...]  # any alternative fully present covers the concept
     boost: float = 1.0  # > 1 for names and acronyms the corpus never uses (see NAME_BOOST)
+    name: bool = False  # typed as a name, acronym or number: what the question is about
 
     def covered_by(self, terms: frozenset[str]) -> bool:
         return any(alt <= terms for alt in self.alternatives)
@@ -81,6 +91,69 @@ def coverage(
     return got / total
 
 
+def _required_names(concept: Concept, index: SearchIndex) -> bool:
+    """A name the passage must mention: typed as a name, acronym or number.
+
+    A two-letter acronym the corpus never writes ("LE") is exempt: too short to tell a name from
+    an abbreviation of words the passage spells out ("law enforcement").
+    """
+    if not concept.name:
+        return False
+    short_unknown = len(concept.label) <= 2 and not any(t in index for alt in concept.alternatives for t in alt)
+    return not short_unknown
+
+
+def _can_answer(
+    hit: Hit,
+    index: SearchIndex,
+    concepts: Sequence[Concept],
+    weights: Sequence[float],
+    focus: Sequence[bool],
+    strict_focus: bool,
+    want: qtype.Want,
+) -> bool:
+    """Whether the passage can answer at all, whatever share of the words it covers.
+
+    - the kind of answer asked for is there ("how many ...?" needs a number, see `qtype`);
+    - every name the question is about is mentioned here, in the paragraph before or in the
+      article's title ("Does AWS notify customers ...?" is not answered by Microsoft's policy);
+    - the thing a "which X" question asks for is mentioned ("Which court ...?" needs a court);
+    - some of what is asked besides the names is covered (MIN_CONTENT).
+    """
+    if not qtype.can_answer(want, hit.passage.full_text):
+        return False
+    around = hit.matched | hit.previous
+    with_title = around | index.title_terms.get(hit.passage.article_slug, frozenset())
+    if any(_required_names(c, index) and not c.covered_by(with_title) for c in concepts):
+        return False
+    if strict_focus and any(f and not c.covered_by(around) for c, f in zip(concepts, focus, strict=True)):
+        return False
+    content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not c.name]
+    total = sum(w for _, w in content)
+    if total > 0:
+        got = sum(
+            w if c.covered_by(hit.matched) else PREVIOUS_PARAGRAPH * w if c.covered_by(around) else 0.0
+            for c, w in content
+        )
+        if got / total < MIN_CONTENT:
+            return False
+    return True
+
+
+def _focus_discount(
+    hit: Hit, concepts: Sequence[Concept], weights: Sequence[float], focus: Sequence[bool], cov: float
+) -> float:
+    """Coverage with a missing asked-for word ("Who *chairs* the Working Party?") weighing
+    NAME_BOOST times its rarity, as a missing name does: the passage is about the right thing
+    but may not say what is asked."""
+    around = hit.matched | hit.previous
+    missing = sum(w for c, w, f in zip(concepts, weights, focus, strict=True) if f and not c.covered_by(around))
+    if not missing:
+        return cov
+    total = sum(weights)
+    return cov * total / (total + (NAME_BOOST - 1.0) * missing)
+
+
 def rank_hits(
     hits: Sequence[Hit],
     concepts: Sequence[Concept],
@@ -100,11 +173,18 @@ def rank_hits(
     want = qtype.wants(question)
     if weights is None:
         weights = [concept_weight(index, c) for c in concepts]
+    asked = qtype.focus(question)
+    focus_terms = frozenset(tokenize(" ".join(asked.words)))
+    focus = [
+        bool(focus_terms & (frozenset(tokenize(c.label)) | frozenset().union(*c.alternatives))) for c in concepts
+    ]
     scored = []
     for i, hit in enumerate(hits):
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
-        if not qtype.can_answer(want, hit.passage.full_text):
-            cov = 0.0  # "how many ...?" is not answered by a passage without a number
+        if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, asked.strict, want):
+            cov = 0.0
+        elif cov > 0 and any(focus):
+            cov = _focus_discount(hit, concepts, weights, focus, cov)
         key = hit.score * qtype.bonus(want, hit.passage.text) * (1.0 + cov)
         scored.append((-key, i, hit, cov))
     scored.sort(key=lambda item: item[:2])

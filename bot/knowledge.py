@@ -172,7 +172,7 @@ def expand_question(
         # a name matched through its group ("MS" for Microsoft) is found under any of its forms;
         # boosting it too made the rule refuse more answerable questions (README, "Measured")
         label = " ".join((surface or {}).get(t, t) for t in alt)
-        concepts.append(Concept(label, tuple(frozenset(a) for a in alts)))
+        concepts.append(Concept(label, tuple(frozenset(a) for a in alts), name=any(t in names for t in alt)))
         for other in alts:
             # an equivalent the corpus never holds whole adds only noise: "Redmond company" would
             # make every passage saying "company" look relevant to a question about Microsoft
@@ -183,7 +183,7 @@ def expand_question(
         if t not in seen:
             seen.add(t)
             boost = NAME_BOOST if t in names else 1.0
-            concepts.append(Concept((surface or {}).get(t, t), (frozenset([t]),), boost))
+            concepts.append(Concept((surface or {}).get(t, t), (frozenset([t]),), boost, name=t in names))
     return concepts, query
 
 
@@ -208,7 +208,7 @@ def _is_acronym(word: str) -> bool:
 
 def _looks_like_name(text: str, start: int, word: str) -> bool:
     """An acronym (GDPR, S3) anywhere, or a capitalised word that does not start a sentence."""
-    if _is_acronym(word):
+    if _is_acronym(word) or any(c.isdigit() for c in word):  # "GDPR", "S3", "in 2015"
         return True
     return word[:1].isupper() and not _SENTENCE_START_RE.search(text[:start])
 
@@ -233,8 +233,9 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
             and len(word) >= 3
             and word not in snap.speller.acronyms
             and term not in snap.alias_acronyms
-            # "MICROSOFT" is Microsoft shouted; "CLOUD" (the corpus says "cloud") is an acronym
-            and (word.lower() in snap.speller.common_nouns or term not in known)
+            # "MICROSOFT" is Microsoft shouted; "CLOUD" (the corpus says "cloud") is an acronym;
+            # "MSFT", unknown to the articles, is a name of the Microsoft synonym group
+            and (word.lower() in snap.speller.common_nouns or (term not in known and term not in snap.alias_index))
         ):
             # "CLOUD Act" is not about clouds: an acronym the corpus never writes is a name it lacks
             term = f"{term}#acronym"

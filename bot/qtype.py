@@ -9,6 +9,7 @@ near-ties but never lifts a passage that does not match the question.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
@@ -18,6 +19,7 @@ class Want(Enum):
     NUMBER = "number"
     TIME = "time"
     NAME = "name"
+    REASON = "reason"
     OTHER = "other"
 
 
@@ -44,6 +46,13 @@ _TIME_Q = re.compile(
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
                      re.I)
 
+_REASON_Q = re.compile(r"^\W*(why|how come)\b|\bwhat (is|was|are|were) the (reason|point|purpose|aim|goal)\b", re.I)
+# a clause giving a reason or a purpose: "in the hope of gaining", "for the right to tell", "because"
+_REASON_P = re.compile(
+    r"\b(because|as a result|due to|in order to|so that|in the hope of|for the right to|the reason|"
+    r"to ensure|to make sure|as they considered|which is why|that is why|since it)\b",
+    re.I,
+)
 _NUMBER_P = re.compile(
     r"\b\d+(?:[.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|dozen)\b",
@@ -76,6 +85,8 @@ def wants(question: str) -> Want:
         return Want.TIME
     if _NAME_Q.search(question):
         return Want.NAME
+    if _REASON_Q.search(question):
+        return Want.REASON
     return Want.OTHER
 
 
@@ -89,6 +100,8 @@ def holds(want: Want, text: str) -> bool:
         return bool(_TIME_P.search(text))
     if want is Want.NAME:
         return bool(_NAME_P.search(text))
+    if want is Want.REASON:
+        return bool(_REASON_P.search(text))
     return False
 
 
@@ -106,3 +119,73 @@ def can_answer(want: Want, text: str) -> bool:
     if want in (Want.AMOUNT, Want.NUMBER, Want.TIME):
         return holds(want, text)
     return True
+
+
+# Words that end the noun phrase after "which"/"what": verbs that start the clause, prepositions.
+_CLAUSE = frozenset(
+    "is are was were be been being am 's do does did has have had can could will would should shall may might "
+    "must of in on for to by with from about at as into over under than that this these those it its they "
+    "he she we you i there if when where why how who whom whose not the a an his her their our my your".split()
+)
+# Heads that ask for nothing the passage must name ("what kind of", "which way") or that a name
+# answers ("which company", "what law": the Electronic Communications Privacy Act is the answer)
+_OPEN_HEADS = frozenset(
+    "kind kinds type types sort sorts way ways reason reasons thing things part parts role example examples "
+    "name names aspect aspects one ones else exactly happened happens "
+    "company companies firm firms person people group groups body bodies organisation organisations "
+    "organization organizations country countries nation nations city cities law laws act acts "
+    "regulation regulations rule rules agency agencies provider providers rival rivals competitor "
+    "competitors state states party parties official officials executive executives "
+    # a time or a number is checked by `can_answer`, not by the word: "on what day" -> "Thursday"
+    "day days date dates year years month months time times week weeks period hour hours minute minutes "
+    "number amount percentage proportion "
+    # categories that a named instance answers: "which publication" -> "TechWeekEurope"
+    "publication publications protection protections technology technologies document documents "
+    "term terms question questions measure measures mechanism mechanisms tool tools service services "
+    "product products feature features option options step steps method methods right rights "
+    "principle principles promise promises problem problems issue issues concern concerns".split()
+)
+_AUXILIARIES = frozenset(
+    "is are was were be been 's do does did has have had can could will would should shall may might must".split()
+)
+_FOCUS_Q = re.compile(r"\b(which|what|who)\s+((?:[\w'-]+\s*){1,4})", re.I)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a question asks for by name: "which *judge*", "who *chairs*"."""
+
+    words: tuple[str, ...] = ()
+    # "which X" / "what X": a passage must mention X. "who V": a passage without V is only less
+    # likely to answer, since verbs are paraphrased more freely ("who sits on" / "composed of")
+    strict: bool = False
+
+
+def focus(question: str) -> Focus:
+    """The words naming what a "which/what X" or "who V-s" question asks for.
+
+    "Which judge is hearing the case?" asks for a judge: a passage about the case that names no
+    judge cannot answer it. "Who chairs the Working Party?" asks who chairs it. Empty when the
+    question asks openly ("What did Microsoft say?") or for a kind of thing a name answers
+    ("Which company ...?", "What law ...?": the Act's name is the answer, not the word "law").
+    """
+    m = _FOCUS_Q.search(question)
+    if not m:
+        return Focus()
+    who = m.group(1).lower() == "who"
+    out: list[str] = []
+    stop = ""
+    for w in re.findall(r"[\w'-]+", m.group(2)):
+        if w.lower() in _CLAUSE:
+            stop = w.lower()
+            break
+        out.append(w)
+        if who:  # "who chairs": the verb only
+            return Focus(tuple(out)) if w.lower() not in _OPEN_HEADS else Focus()
+    if stop not in _AUXILIARIES:
+        # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
+        # after it the phrase ends in the question's verb (or we cannot tell where it ends)
+        return Focus()
+    if not out or any(w.lower() in _OPEN_HEADS for w in out):
+        return Focus()
+    return Focus(tuple(out), strict=True)

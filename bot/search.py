@@ -94,9 +94,12 @@ class SearchIndex:
         self._bm25 = _engine(passage_tokens, variant, k1, b) if self.n else None
         # the same multi-word concepts (glossary names) come back question after question
         self._doc_freq_together = lru_cache(maxsize=4096)(self._intersect)
-        self._titles: dict[str, frozenset[str]] = {}
-        if title_tokens is not None and len(articles) > 1:
-            self._titles = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+        # every article's title terms: a passage is about its article's subject ("Microsoft")
+        self.title_terms: dict[str, frozenset[str]] = {}
+        if title_tokens is not None:
+            self.title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+        # with several articles the title also scores and matches (see `search`)
+        self._titles = self.title_terms if len(articles) > 1 else {}
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25
