@@ -46,31 +46,43 @@ def test_dev_set_is_big_and_varied_enough() -> None:
 
 
 def test_retrieval_floors(dev_metrics: dict) -> None:
-    assert dev_metrics["recall@1"] >= 0.89
-    assert dev_metrics["recall@3"] >= 0.95
-    assert dev_metrics["mrr@5"] >= 0.92
+    assert dev_metrics["recall@1"] >= 0.90
+    assert dev_metrics["recall@3"] >= 0.96
+    assert dev_metrics["mrr@5"] >= 0.94
 
 
 def test_refusal_floors(dev_metrics: dict) -> None:
-    assert dev_metrics["refused_unanswerable_rate"] >= 0.70
-    assert dev_metrics["wrongly_refused_rate"] <= 0.03
+    assert dev_metrics["refused_unanswerable_rate"] >= 0.80
+    assert dev_metrics["wrongly_refused_rate"] <= 0.02
 
 
 def test_independent_set_floors(holdout_metrics: dict) -> None:
     """The second set, written without seeing the dev set (casual Discord wording)."""
     assert holdout_metrics["recall@1"] >= 0.82
     assert holdout_metrics["recall@3"] >= 0.94
-    assert holdout_metrics["refused_unanswerable_rate"] >= 0.70
+    assert holdout_metrics["refused_unanswerable_rate"] >= 0.90
     assert holdout_metrics["wrongly_refused_rate"] <= 0.03
 
 
-def test_blind_set_floors() -> None:
-    """The third set, measured before anyone looked at it: a guard against fitting the other two."""
-    blind = _metrics(Path(__file__).parent / "data" / "blind_questions.yaml")
-    assert blind["recall@1"] >= 0.80
-    assert blind["recall@3"] >= 0.83
-    assert blind["refused_unanswerable_rate"] >= 0.60
-    assert blind["wrongly_refused_rate"] <= 0.12
+# Sets written later by helpers that saw only the article and the format; each was first run
+# before anyone read it (first-run figures in the README). Floors a little under today's figures.
+FLOORS = {
+    "blind": (0.88, 0.93, 0.80, 0.03),
+    "fresh_a": (0.86, 0.95, 0.90, 0.03),
+    "fresh_b": (0.77, 0.88, 0.95, 0.06),
+    "fresh_c": (0.84, 0.91, 0.85, 0.06),
+    "fresh_d": (0.82, 0.85, 0.75, 0.03),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_later_set_floors(name: str) -> None:
+    m = _metrics(Path(__file__).parent / "data" / f"{name}_questions.yaml")
+    r1, r3, refused, wrongly = FLOORS[name]
+    assert m["recall@1"] >= r1
+    assert m["recall@3"] >= r3
+    assert m["refused_unanswerable_rate"] >= refused
+    assert m["wrongly_refused_rate"] <= wrongly
 
 
 def _quote(passage: str, pid: str = "a#1") -> Quote:
