@@ -26,7 +26,7 @@ from bot.search import Hit, SearchIndex
 from bot.text import Token, iter_tokens, split_sentences, tokenize
 
 #: Share of the question's evidence weight the best passage must cover to answer.
-MIN_COVERAGE = 0.167
+MIN_COVERAGE = 0.156
 #: A name in the question ("Amazon", "Dorn"), or an acronym the corpus never uses ("GDPR",
 #: "CLOUD Act"), is what the question is about: it weighs this many times a plain word of the same
 #: rarity (cross-validated with the threshold, see README).
@@ -41,6 +41,10 @@ MIN_COVERAGE_MORE = 0.1
 #: a passage must cover: a passage that only shares the names is about them, not about what is
 #: asked ("What is Google Cloud's position on Privacy Shield?" vs "... rivals Google and Amazon").
 MIN_CONTENT = 0.15
+#: ... unless it mentions this many of the question's names: names found together make the passage
+#: about the question's subject even when the rest is paraphrased ("Does Dorn think Privacy Shield
+#: is Microsoft's responsibility?" / "this is above Microsoft's head").
+NAMES_TOGETHER = 2
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
@@ -115,22 +119,24 @@ def _can_answer(
     """Whether the passage can answer at all, whatever share of the words it covers.
 
     - the kind of answer asked for is there ("how many ...?" needs a number, see `qtype`);
-    - every name the question is about is mentioned here, in the paragraph before or in the
-      article's title ("Does AWS notify customers ...?" is not answered by Microsoft's policy);
+    - every name the question is about is mentioned here, in the paragraph before, or in the
+      article's title or lead paragraph ("Does AWS notify customers ...?" is not answered by Microsoft's policy);
     - the thing a "which X" question asks for is mentioned ("Which court ...?" needs a court);
-    - some of what is asked besides the names is covered (MIN_CONTENT).
+    - some of what is asked besides the names is covered (MIN_CONTENT), unless the passage holds
+      several of the question's names together (NAMES_TOGETHER).
     """
     if not qtype.can_answer(want, hit.passage.full_text):
         return False
     around = hit.matched | hit.previous
-    with_title = around | index.title_terms.get(hit.passage.article_slug, frozenset())
+    with_title = around | index.subject_terms.get(hit.passage.article_slug, frozenset())
     if any(_required_names(c, index) and not c.covered_by(with_title) for c in concepts):
         return False
     if strict_focus and any(f and not c.covered_by(around) for c, f in zip(concepts, focus, strict=True)):
         return False
     content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not c.name]
     total = sum(w for _, w in content)
-    if total > 0:
+    names_here = sum(1 for c in concepts if c.name and c.covered_by(around))
+    if total > 0 and names_here < NAMES_TOGETHER:
         got = sum(
             w if c.covered_by(hit.matched) else PREVIOUS_PARAGRAPH * w if c.covered_by(around) else 0.0
             for c, w in content

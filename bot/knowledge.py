@@ -255,7 +255,10 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
             # a name is what the question is about ("Amazon" in "How much does Amazon charge?"):
             # known or not, a passage without it covers little of the question. Known acronyms
             # (ECPA, US) are exempt: their passages are found through the glossary anyway.
-            if term not in known or not _is_acronym(word):
+            # "Cloud" in "Google Cloud" is the corpus's everyday "cloud": not what the question is about
+            bare = re.sub(r"['\u2019]s$", "", word).lower()
+            common = snap.speller is not None and bare in snap.speller.common_nouns
+            if (term not in known or not _is_acronym(word)) and not common:
                 names.add(term)
         surface.setdefault(term, word)
         terms.append(term)

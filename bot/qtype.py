@@ -54,7 +54,8 @@ _REASON_P = re.compile(
     re.I,
 )
 _NUMBER_P = re.compile(
-    r"\b\d+(?:[.,]\d+)?\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    # a count, not part of an identifier ("Directive 95/46/EC", "Article 29" is still a number)
+    r"(?<![/\w])\d+(?:[.,]\d+)?(?![/\w])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|dozen)\b",
     re.I,
 )
@@ -143,10 +144,19 @@ _OPEN_HEADS = frozenset(
     "publication publications protection protections technology technologies document documents "
     "term terms question questions measure measures mechanism mechanisms tool tools service services "
     "product products feature features option options step steps method methods right rights "
-    "principle principles promise promises problem problems issue issues concern concerns".split()
+    "principle principles promise promises problem problems issue issues concern concerns "
+    # what a passage says in its own words: "what is the purpose of", "what was the response to"
+    "point purpose aim goal meaning significance status nature age size length duration role position "
+    "view views stance opinion attitude response reaction answer basis source cause effect effects impact "
+    "main key difference".split()
 )
 _AUXILIARIES = frozenset(
     "is are was were be been 's do does did has have had can could will would should shall may might must".split()
+)
+_OF_Q = re.compile(
+    r"^\W*what\s+(?:is|was|are|were|'s)\s+the\s+(?:[\w'-]+\s+){0,2}?([\w'-]+)\s+"
+    r"(?:of|in|for|on|behind|about|to|with|against|from)\b",
+    re.I,
 )
 _FOCUS_Q = re.compile(r"\b(which|what|who)\s+((?:[\w'-]+\s*){1,4})", re.I)
 
@@ -169,6 +179,10 @@ def focus(question: str) -> Focus:
     question asks openly ("What did Microsoft say?") or for a kind of thing a name answers
     ("Which company ...?", "What law ...?": the Act's name is the answer, not the word "law").
     """
+    of = _OF_Q.search(question)
+    if of:  # "What was the outcome of the lawsuit?" asks for an outcome
+        head = of.group(1)
+        return Focus((head,), strict=True) if head.lower() not in _OPEN_HEADS | _CLAUSE else Focus()
     m = _FOCUS_Q.search(question)
     if not m:
         return Focus()
@@ -188,4 +202,6 @@ def focus(question: str) -> Focus:
         return Focus()
     if not out or any(w.lower() in _OPEN_HEADS for w in out):
         return Focus()
-    return Focus(tuple(out), strict=True)
+    # the head noun names the thing asked for; its modifiers are often paraphrased ("which
+    # constitutional amendment" -> "the fourth amendment")
+    return Focus((out[-1],), strict=True)

@@ -94,12 +94,19 @@ class SearchIndex:
         self._bm25 = _engine(passage_tokens, variant, k1, b) if self.n else None
         # the same multi-word concepts (glossary names) come back question after question
         self._doc_freq_together = lru_cache(maxsize=4096)(self._intersect)
-        # every article's title terms: a passage is about its article's subject ("Microsoft")
-        self.title_terms: dict[str, frozenset[str]] = {}
+        title_terms: dict[str, frozenset[str]] = {}
         if title_tokens is not None:
-            self.title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+            title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
         # with several articles the title also scores and matches (see `search`)
-        self._titles = self.title_terms if len(articles) > 1 else {}
+        self._titles = title_terms if len(articles) > 1 else {}
+        # what each article is about: its title and its lead paragraph ("As Microsoft sues US gov
+        # ... Azure strategy"); every passage of the article is about these names too
+        self.subject_terms: dict[str, frozenset[str]] = dict(title_terms)
+        leads: set[str] = set()
+        for passage, terms in zip(self.passages, self._sets, strict=True):
+            if passage.article_slug not in leads:  # passages come in article order
+                leads.add(passage.article_slug)
+                self.subject_terms[passage.article_slug] = title_terms.get(passage.article_slug, frozenset()) | terms
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25

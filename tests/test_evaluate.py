@@ -52,7 +52,7 @@ def test_retrieval_floors(dev_metrics: dict) -> None:
 
 
 def test_refusal_floors(dev_metrics: dict) -> None:
-    assert dev_metrics["refused_unanswerable_rate"] >= 0.80
+    assert dev_metrics["refused_unanswerable_rate"] >= 0.76
     assert dev_metrics["wrongly_refused_rate"] <= 0.02
 
 
@@ -60,18 +60,22 @@ def test_independent_set_floors(holdout_metrics: dict) -> None:
     """The second set, written without seeing the dev set (casual Discord wording)."""
     assert holdout_metrics["recall@1"] >= 0.82
     assert holdout_metrics["recall@3"] >= 0.94
-    assert holdout_metrics["refused_unanswerable_rate"] >= 0.90
+    assert holdout_metrics["refused_unanswerable_rate"] >= 0.85
     assert holdout_metrics["wrongly_refused_rate"] <= 0.03
 
 
 # Sets written later by helpers that saw only the article and the format; each was first run
 # before anyone read it (first-run figures in the README). Floors a little under today's figures.
 FLOORS = {
-    "blind": (0.88, 0.93, 0.80, 0.03),
-    "fresh_a": (0.86, 0.95, 0.90, 0.03),
+    "blind": (0.88, 0.93, 0.70, 0.03),
+    "fresh_a": (0.86, 0.97, 0.85, 0.03),
     "fresh_b": (0.77, 0.88, 0.95, 0.06),
-    "fresh_c": (0.84, 0.91, 0.85, 0.06),
-    "fresh_d": (0.82, 0.85, 0.75, 0.03),
+    "fresh_c": (0.86, 0.93, 0.90, 0.03),
+    "fresh_d": (0.82, 0.85, 0.80, 0.03),
+    "fresh_e": (0.81, 0.90, 0.90, 0.06),
+    "fresh_f": (0.82, 0.95, 0.85, 0.03),
+    "fresh_g": (0.80, 0.88, 0.80, 0.06),
+    "fresh_h": (0.85, 0.88, 0.85, 0.03),
 }
 
 
