@@ -16,7 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 #: Bump when tokenisation changes in a way the signature in bot.search cannot see (regexes, rules).
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"
 
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000
@@ -100,11 +100,16 @@ def strip_accents(word: str) -> str:
 
 # Snowball over-stems a few short verbs ("sued" -> "su" but "sues" -> "sue"); mend the known ones.
 _STEM_FIXES = {"su": "sue", "us": "us"}
+# ... and conflates a few words whose meanings differ: "lawful" is not "law" ("lawful requests" is
+# no answer to "which law ...?"), so it keeps a stem of its own
+_WORD_STEMS = {"lawful": "lawful", "lawfully": "lawful"}
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball English stem of a folded word (cached: the vocabulary is small, text is not)."""
+    if word in _WORD_STEMS:
+        return _WORD_STEMS[word]
     out = _stemmer().stemWord(word)
     return _STEM_FIXES.get(out, out)
 
