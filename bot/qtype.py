@@ -148,7 +148,10 @@ _OPEN_HEADS = frozenset(
     # what a passage says in its own words: "what is the purpose of", "what was the response to"
     "point purpose aim goal meaning significance status nature age size length duration role position "
     "view views stance opinion attitude response reaction answer basis source cause effect effects impact "
-    "main key difference".split()
+    "main key difference "
+    # qualities and factors: "what quality should buyers look for" -> "trust"
+    "quality qualities characteristic characteristics factor factors attribute attributes property "
+    "properties value values trait traits".split()
 )
 _AUXILIARIES = frozenset(
     "is are was were be been 's do does did has have had can could will would should shall may might must".split()
