@@ -226,6 +226,15 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     for tok in tokens:
         term = tok.term
         word = text[tok.start : tok.end] if tok.start >= 0 else term
+        spelled = snap.speller.spelled_out.get(word.lower()) if snap.speller is not None else None
+        if spelled and _is_acronym(word) and len(word) >= 3 and term not in known and term not in snap.alias_index:
+            # "EDPS" where an article writes "European Data Protection Supervisor"
+            corrections.append((word, spelled))
+            for part in scan_tokens(spelled):
+                names.add(part.term)
+                surface.setdefault(part.term, spelled[part.start : part.end])
+                terms.append(part.term)
+            continue
         if (
             not shouting
             and snap.speller is not None

@@ -36,13 +36,23 @@ def is_common_word(word: str) -> bool:
     return zipf_frequency(word, "en", wordlist="small") >= COMMON_ZIPF
 
 
+# Three to six capitalised words in a row: a name an acronym may stand for
+_PHRASE_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){2,5}\b")
+
+
 class Speller:
     def __init__(
-        self, words: Iterable[str], acronyms: Iterable[str] = (), common_nouns: Iterable[str] = ()
+        self,
+        words: Iterable[str],
+        acronyms: Iterable[str] = (),
+        common_nouns: Iterable[str] = (),
+        spelled_out: dict[str, str] | None = None,
     ) -> None:
         self._words = sorted(set(words))
         self._set = frozenset(self._words)
         self.acronyms = frozenset(acronyms)  # words the corpus writes in capitals: ECPA, WP29, US
+        # initials of the corpus's capitalised phrases: "edps" -> "European Data Protection Supervisor"
+        self.spelled_out: dict[str, str] = dict(spelled_out or {})
         # words the corpus writes mostly in lower case ("cloud"): in capitals they are another thing
         self.common_nouns = frozenset(common_nouns)
         is_common_word("the")  # load wordfreq's list now (index build, off the event loop), not on a question
@@ -56,15 +66,19 @@ class Speller:
         acronyms: set[str] = set()
         lower: dict[str, int] = {}
         capital: dict[str, int] = {}
+        spelled: dict[str, str] = {}
         for text in texts:
             words.update(strip_accents(w) for w in _WORD_RE.findall(fold(text)))
             acronyms.update(_ACRONYM_RE.findall(text))
+            for phrase in _PHRASE_RE.findall(text):
+                initials = "".join(w[0] for w in phrase.split()).lower()
+                spelled.setdefault(initials, phrase)
             for w in _CASED_WORD_RE.findall(text):
                 counts = lower if w.islower() else capital
                 key = w.lower()
                 counts[key] = counts.get(key, 0) + 1
         common = (w for w, n in lower.items() if n > capital.get(w, 0))
-        return cls(words, acronyms, common)
+        return cls(words, acronyms, common, spelled)
 
     def _candidates(self, word: str) -> list[str]:
         """Corpus words that could be `word` mistyped: same first letter, length within 2.
