@@ -9,9 +9,10 @@ near-ties but never lifts a passage that does not match the question.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+
+from bot.text import fold_quotes
 
 
 class Want(Enum):
@@ -46,7 +47,11 @@ _TIME_Q = re.compile(
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
                      re.I)
 
-_REASON_Q = re.compile(r"^\W*(why|how come)\b|\bwhat (is|was|are|were) the (reason|point|purpose|aim|goal)\b", re.I)
+_REASON_Q = re.compile(
+    r"^\W*((and|so|but)\s+)?(why|how come)\b|\bwhy\W*$"
+    r"|\bwhat(\s+(is|was|are|were)|'s) the (reason|point|purpose|aim|goal)\b",
+    re.I,
+)
 # a clause giving a reason or a purpose: "in the hope of gaining", "for the right to tell", "because"
 _REASON_P = re.compile(
     r"\b(because|as a result|due to|in order to|so that|in the hope of|for the right to|the reason|"
@@ -77,17 +82,23 @@ _NAME_P = re.compile(r"(?<![.!?:]\s)(?<!^)(?<![\u201c\"'(])\b[A-Z][a-z]+(?:\s+[A
 BONUS = 0.15
 
 
+def _plain(question: str) -> str:
+    """Curly quotes folded ("What\u2019s" is "What's"): phones type them, the patterns use straight ones."""
+    return fold_quotes(question)
+
+
 def wants(question: str) -> Want:
+    question = _plain(question)
     if _AMOUNT_Q.search(question):
         return Want.AMOUNT
     if _NUMBER_Q.search(question):
         return Want.NUMBER
     if _TIME_Q.search(question):
         return Want.TIME
+    if _REASON_Q.search(question):  # before "who": "Why did the people who run Azure ...?"
+        return Want.REASON
     if _NAME_Q.search(question):
         return Want.NAME
-    if _REASON_Q.search(question):
-        return Want.REASON
     return Want.OTHER
 
 
@@ -151,45 +162,45 @@ _OPEN_HEADS = frozenset(
     "main key difference "
     # qualities and factors: "what quality should buyers look for" -> "trust"
     "quality qualities characteristic characteristics factor factors attribute attributes property "
-    "properties value values trait traits".split()
+    "properties value values trait traits "
+    # what a passage tells rather than names: "what are the details of", "the latest on"
+    "detail details background story latest situation deal context overview summary news history "
+    "implication implications consequence consequences scope idea argument case".split()
 )
 _AUXILIARIES = frozenset(
     "is are was were be been 's do does did has have had can could will would should shall may might must".split()
 )
 _OF_Q = re.compile(
-    r"^\W*what\s+(?:is|was|are|were|'s)\s+the\s+(?:[\w'-]+\s+){0,2}?([\w'-]+)\s+"
+    r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+the\s+(?:[\w'-]+\s+){0,2}?([\w'-]+)\s+"
     r"(?:of|in|for|on|behind|about|to|with|against|from)\b",
     re.I,
 )
-_FOCUS_Q = re.compile(r"\b(which|what|who)\s+((?:[\w'-]+\s*){1,4})", re.I)
+# the question's own wh-word, at its start (after a preposition or conjunction at most): "which"
+# inside a clause ("the act which Microsoft attacked") asks for nothing
+_FOCUS_Q = re.compile(
+    r"^\W*(?:(?:in|on|at|for|from|to|by|with|of|about|and|so|but|under|through)\s+)?"
+    r"(which|what)\s+((?:[\w'-]+\s*){1,4})",
+    re.I,
+)
 
 
-@dataclass(frozen=True)
-class Focus:
-    """What a question asks for by name: "which *judge*", "who *chairs*"."""
-
-    words: tuple[str, ...] = ()
-    # "which X" / "what X": a passage must mention X. "who V": a passage without V is only less
-    # likely to answer, since verbs are paraphrased more freely ("who sits on" / "composed of")
-    strict: bool = False
-
-
-def focus(question: str) -> Focus:
-    """The words naming what a "which/what X" or "who V-s" question asks for.
+def focus(question: str) -> str | None:
+    """The head noun of what a "which/what X ...?" or "what was the X of ...?" question asks for.
 
     "Which judge is hearing the case?" asks for a judge: a passage about the case that names no
-    judge cannot answer it. "Who chairs the Working Party?" asks who chairs it. Empty when the
-    question asks openly ("What did Microsoft say?") or for a kind of thing a name answers
-    ("Which company ...?", "What law ...?": the Act's name is the answer, not the word "law").
+    judge cannot answer it. None when the question asks openly ("What did Microsoft say?"), for
+    a kind of thing a name answers ("Which company ...?", "What law ...?": the Act's name is the
+    answer, not the word "law"), or for something the passage says in its own words ("What is
+    the purpose of ...?").
     """
+    question = _plain(question)
     of = _OF_Q.search(question)
     if of:  # "What was the outcome of the lawsuit?" asks for an outcome
         head = of.group(1)
-        return Focus((head,), strict=True) if head.lower() not in _OPEN_HEADS | _CLAUSE else Focus()
+        return None if head.lower() in _OPEN_HEADS | _CLAUSE else head
     m = _FOCUS_Q.search(question)
     if not m:
-        return Focus()
-    who = m.group(1).lower() == "who"
+        return None
     out: list[str] = []
     stop = ""
     for w in re.findall(r"[\w'-]+", m.group(2)):
@@ -197,14 +208,12 @@ def focus(question: str) -> Focus:
             stop = w.lower()
             break
         out.append(w)
-        if who:  # "who chairs": the verb only
-            return Focus(tuple(out)) if w.lower() not in _OPEN_HEADS else Focus()
     if stop not in _AUXILIARIES:
         # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
         # after it the phrase ends in the question's verb (or we cannot tell where it ends)
-        return Focus()
+        return None
     if not out or any(w.lower() in _OPEN_HEADS for w in out):
-        return Focus()
+        return None
     # the head noun names the thing asked for; its modifiers are often paraphrased ("which
     # constitutional amendment" -> "the fourth amendment")
-    return Focus((out[-1],), strict=True)
+    return out[-1]

@@ -51,6 +51,8 @@ def _token_signature() -> str:
 
     parts = [
         text.TOKENIZER_VERSION,
+        repr(sorted(text._WORD_STEMS.items())),
+        repr(sorted(text._STEM_FIXES.items())),
         getattr(snowballstemmer, "__version__", "?"),
         ",".join(sorted(text.STOPWORDS)),
         f"ctx{CONTEXT_REPEAT}",
@@ -65,6 +67,26 @@ def passage_terms(passage: Passage) -> list[str]:
     from bot.text import tokenize
 
     return tokenize(passage.context) * CONTEXT_REPEAT + tokenize(passage.text)
+
+
+def _subject_terms(
+    passages: Sequence[Passage], sets: Sequence[frozenset[str]], titles: dict[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """What each article is about: its title's words, and the words of its lead paragraph that
+    the article uses again ("As Microsoft sues US gov ... Azure strategy"). Every passage of the
+    article is about these; a name the lead mentions once in passing (who signed a law) is not."""
+    leads: dict[str, frozenset[str]] = {}
+    again: dict[str, set[str]] = {}  # lead terms found again later in the article
+    for passage, terms in zip(passages, sets, strict=True):
+        slug = passage.article_slug
+        if slug not in leads:  # passages come in article order: the first is the lead
+            leads[slug], again[slug] = terms, set()
+        else:
+            again[slug] |= terms & leads[slug]
+    out = dict(titles)
+    for slug, terms in again.items():
+        out[slug] = titles.get(slug, frozenset()) | frozenset(terms)
+    return out
 
 
 def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float) -> BM25Index:
@@ -99,14 +121,7 @@ class SearchIndex:
             title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
         # with several articles the title also scores and matches (see `search`)
         self._titles = title_terms if len(articles) > 1 else {}
-        # what each article is about: its title and its lead paragraph ("As Microsoft sues US gov
-        # ... Azure strategy"); every passage of the article is about these names too
-        self.subject_terms: dict[str, frozenset[str]] = dict(title_terms)
-        leads: set[str] = set()
-        for passage, terms in zip(self.passages, self._sets, strict=True):
-            if passage.article_slug not in leads:  # passages come in article order
-                leads.add(passage.article_slug)
-                self.subject_terms[passage.article_slug] = title_terms.get(passage.article_slug, frozenset()) | terms
+        self.subject_terms = _subject_terms(self.passages, self._sets, title_terms)
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25

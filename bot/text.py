@@ -81,6 +81,11 @@ def _stemmer() -> snowballstemmer.stemmer:
     return stemmer
 
 
+def fold_quotes(text: str) -> str:
+    """Curly quotes and dashes to ASCII, nothing else (case and characters kept)."""
+    return text.translate(_QUOTE_FOLD)
+
+
 def fold(text: str) -> str:
     """Normalise for matching: NFKC, curly quotes and dashes to ASCII, no control chars, lower case."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD)
@@ -102,7 +107,7 @@ def strip_accents(word: str) -> str:
 _STEM_FIXES = {"su": "sue", "us": "us"}
 # ... and conflates a few words whose meanings differ: "lawful" is not "law" ("lawful requests" is
 # no answer to "which law ...?"), so it keeps a stem of its own
-_WORD_STEMS = {"lawful": "lawful", "lawfully": "lawful"}
+_WORD_STEMS = {"lawful": "lawful", "lawfully": "lawful", "lawfulness": "lawful"}
 
 
 @lru_cache(maxsize=65536)

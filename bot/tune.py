@@ -85,7 +85,8 @@ def fit_threshold(data: Sequence[Sample]) -> float:
     # thresholds halfway between observed values generalise better than the values themselves
     mids = sorted([(a + b) / 2 for a, b in zip(cands, cands[1:], strict=False)] + [cands[0] + 1e-6])
     best = max(_objective(data, t) for t in mids)
-    # of the equally good thresholds, the middle one: farthest from the questions on either side
+    # of the equally good thresholds, the middle one (in rank among the candidates): ties come from
+    # stretches where no question's outcome changes, or where gains and losses cancel exactly
     ties = [t for t in mids if _objective(data, t) == best]
     return ties[len(ties) // 2]
 

@@ -148,6 +148,31 @@ def test_multi_article_recall_at_3_with_right_citations(corpus: Path) -> None:
     assert recall >= 0.85, misses
 
 
+def _four_articles(corpus: Path) -> Knowledge:
+    for name in FIXTURES:
+        add_draft(corpus, ingest_file(DATA / name))
+    return Knowledge.load(corpus)
+
+
+def test_multi_article_corpus_refuses_what_it_does_not_cover(corpus: Path) -> None:
+    """With more articles there are more everyday words to match by coincidence ("level" in the
+    Schrems II ruling): the question set's traps and everyday questions are still refused."""
+    kb = _four_articles(corpus)
+    questions = yaml.safe_load((Path(__file__).parent / "data" / "multi_questions.yaml").read_text("utf-8"))
+    for q in (q for q in questions["questions"] if not q["expect"]):
+        assert not kb.ask(q["q"]).answered, q["q"]
+    for q in ("How do I learn to play the guitar?", "Is it safe to eat raw eggs?", "How do I get better sleep?"):
+        assert not kb.ask(q).answered, q
+
+
+def test_an_acronym_an_article_spells_out_is_read_as_its_words(corpus: Path) -> None:
+    kb = _four_articles(corpus)
+    answer = kb.ask("What did the EDPS say about CLOUD Act warrants?", top_k=3)
+    assert answer.answered
+    assert any("EDPS" in n and "European Data Protection Supervisor" in n for n in answer.notes)
+    assert any("European Data Protection Supervisor" in q.passage for q in answer.quotes)
+
+
 def test_list_entries_counts_passages(corpus: Path) -> None:
     entries, errors = list_entries(corpus)
     assert errors == () and entries[0].passages > 10

@@ -52,7 +52,7 @@ def test_retrieval_floors(dev_metrics: dict) -> None:
 
 
 def test_refusal_floors(dev_metrics: dict) -> None:
-    assert dev_metrics["refused_unanswerable_rate"] >= 0.76
+    assert dev_metrics["refused_unanswerable_rate"] >= 0.85
     assert dev_metrics["wrongly_refused_rate"] <= 0.02
 
 
@@ -71,14 +71,21 @@ FLOORS = {
     "fresh_a": (0.86, 0.97, 0.85, 0.03),
     "fresh_b": (0.77, 0.90, 0.95, 0.06),
     "fresh_c": (0.86, 0.93, 0.90, 0.03),
-    "fresh_d": (0.82, 0.89, 0.80, 0.03),
+    "fresh_d": (0.84, 0.89, 0.85, 0.03),
     "fresh_e": (0.81, 0.90, 0.90, 0.06),
-    "fresh_f": (0.82, 0.93, 0.85, 0.03),
+    "fresh_f": (0.82, 0.95, 0.90, 0.03),
     "fresh_g": (0.83, 0.92, 0.80, 0.03),
     "fresh_h": (0.85, 0.95, 0.85, 0.03),
     "fresh_i": (0.83, 0.97, 0.90, 0.03),
-    "fresh_j": (0.90, 0.97, 0.75, 0.03),
+    "fresh_j": (0.90, 0.97, 0.80, 0.03),
 }
+
+
+def test_everyday_off_topic_questions_are_refused() -> None:
+    """80 everyday questions of a Discord server (cooking, games, homework, small talk), 25 of them
+    using words the article also uses in another sense ("tennis court", "birthday party")."""
+    m = _metrics(Path(__file__).parent / "data" / "offtopic_questions.yaml")
+    assert m["refused_unanswerable_rate"] >= 0.88
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -6,7 +6,7 @@ import pytest
 
 from bot import qtype
 from bot.knowledge import Knowledge
-from bot.text import iter_tokens
+from bot.text import iter_tokens, tokenize
 
 
 @pytest.fixture(scope="module")
@@ -73,30 +73,35 @@ def test_an_amount_of_money_is_not_just_any_number(text: str, holds: bool) -> No
 
 
 @pytest.mark.parametrize(
-    "question, words, strict",
+    "question, head",
     [
-        ("Which judge is hearing Microsoft's lawsuit?", ("judge",), True),
+        ("Which judge is hearing Microsoft's lawsuit?", "judge"),
         # the head noun only: modifiers are paraphrased ("constitutional amendment" / "fourth amendment")
-        ("In which federal court did Microsoft file its lawsuit?", ("court",), True),
-        ("What encryption standard does Azure use?", ("standard",), True),
-        ("Which constitutional amendment does Microsoft say is violated?", ("amendment",), True),
+        ("In which federal court did Microsoft file its lawsuit?", "court"),
+        ("What encryption standard does Azure use?", "standard"),
+        ("Which constitutional amendment does Microsoft say is violated?", "amendment"),
+        ("Which judge\u2019s court is hearing the case?", "court"),  # a phone's curly apostrophe
         # "what is the X of": the X is asked for, unless it is said in the passage's own words
-        ("What was the outcome of Microsoft's lawsuit?", ("outcome",), True),
-        ("What is the purpose of the EU Model Clauses?", (), False),
-        ("Who chairs the Article 29 Working Party?", ("chairs",), False),
+        ("What was the outcome of Microsoft's lawsuit?", "outcome"),
+        ("What\u2019s the outcome of Microsoft's lawsuit?", "outcome"),
+        ("What is the purpose of the EU Model Clauses?", None),
+        ("What are the details of the lawsuit?", None),
         # open questions, and kinds of things a name answers, ask for no word in particular
-        ("Who is Ruediger Dorn?", (), False),
-        ("What did the court rule?", (), False),
-        ("Which law is the US government using?", (), False),
-        ("On what day did Microsoft file its lawsuit?", (), False),
-        ("Which publication did Dorn speak to?", (), False),
+        ("Who chairs the Article 29 Working Party?", None),
+        ("What did the court rule?", None),
+        ("Which law is the US government using?", None),
+        ("On what day did Microsoft file its lawsuit?", None),
+        ("Which publication did Dorn speak to?", None),
+        ("What quality should buyers look for in a cloud provider?", None),
         # no auxiliary after the phrase: it ends in the question's own verb, so it is not trusted
-        ("Which statute lets the authorities aim probes at firms?", (), False),
-        ("Which attacks in the French capital led to data requests?", (), False),
+        ("Which statute lets the authorities aim probes at firms?", None),
+        ("Which attacks in the French capital led to data requests?", None),
+        # "which" inside a clause is not the question's
+        ("Has the act which Microsoft attacked been around for 30 years?", None),
     ],
 )
-def test_focus_of_which_what_and_who_questions(question: str, words: tuple[str, ...], strict: bool) -> None:
-    assert qtype.focus(question) == qtype.Focus(words, strict)
+def test_focus_of_which_and_what_questions(question: str, head: str | None) -> None:
+    assert qtype.focus(question) == head
 
 
 @pytest.mark.parametrize(
@@ -109,8 +114,41 @@ def test_focus_of_which_what_and_who_questions(question: str, words: tuple[str, 
 )
 def test_why_questions_want_a_reason(question: str, want: qtype.Want) -> None:
     assert qtype.wants(question) is want
-    assert qtype.holds(want, "in the hope of gaining more customers")
-    assert not qtype.holds(want, "The ECPA is 30 years old.")
+
+
+@pytest.mark.parametrize(
+    "text, holds",
+    [
+        ("in the hope of gaining more customers", True),
+        ("for the right to tell its customers", True),
+        ("as they considered it inadequate", True),
+        ("The ECPA is 30 years old.", False),
+    ],
+)
+def test_a_reason_is_a_clause_giving_one(text: str, holds: bool) -> None:
+    assert qtype.holds(qtype.Want.REASON, text) is holds
+
+
+def test_why_before_who() -> None:
+    assert qtype.wants("Why did the people who run Azure sue the government?") is qtype.Want.REASON
+    assert qtype.wants("So why did Microsoft sue?") is qtype.Want.REASON
+
+
+def test_why_prefers_the_paragraph_that_gives_the_reason(kb: Knowledge) -> None:
+    """Paragraph 8 says why ("in the hope of gaining more customers"); without the reason bonus
+    paragraph 21 ranks first (measured when this was written)."""
+    answer = kb.ask("Why is Microsoft putting privacy and security first in its cloud platform?")
+    assert answer.quotes[0].citation.paragraph == 8
+
+
+def test_lawful_is_not_law() -> None:
+    assert tokenize("lawful requests") != tokenize("law requests")
+    assert tokenize("lawfully")[0] == tokenize("lawful")[0] == tokenize("lawfulness")[0]
+
+
+def test_a_legal_request_finds_the_lawful_requests(kb: Knowledge) -> None:
+    answer = kb.ask("Does Microsoft hand over data when a government makes a legal request?", top_k=3)
+    assert 26 in [q.citation.paragraph for q in answer.quotes]
 
 
 @pytest.mark.parametrize(
@@ -128,6 +166,8 @@ def test_why_questions_want_a_reason(question: str, want: qtype.Want) -> None:
         "Which judge is hearing Microsoft's lawsuit against the US government?",
         "In which federal court did Microsoft file its lawsuit?",
         "Who chairs the Article 29 Working Party?",
+        # a two-digit number is a name the passage must hold, like any number
+        "Is the ECPA 40 years old?",
     ],
 )
 def test_traps_that_reuse_the_articles_words_are_refused(kb: Knowledge, question: str) -> None:
@@ -140,9 +180,9 @@ def test_traps_that_reuse_the_articles_words_are_refused(kb: Knowledge, question
     [
         ("Does MSFT let law enforcement have direct access to customer data?", 9),
         ("Does MS let LE have direct access to customer data?", 9),
+        ("Does MS give LE's investigators direct access to customer data?", 9),
         ("Who sits on the panel of European regulators that objected to the new transatlantic deal?", 19),
         ("Which statute lets the authorities aim a growing number of probes at firms hosting data?", 10),
-        ("Why is Microsoft putting privacy and security first in its cloud platform?", 8),
         # Azure is named in the article's lead paragraph: the article is about it throughout
         ("Can machine learning on Azure help catch criminals?", 28),
         # several names of the question together: the passage is about them, however the rest is put
@@ -153,3 +193,22 @@ def test_names_focus_and_reasons_do_not_refuse_real_questions(kb: Knowledge, que
     answer = kb.ask(question, top_k=3)
     assert answer.answered
     assert paragraph in [q.citation.paragraph for q in answer.quotes]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I learn to play the guitar?",  # "learn": machine learning
+        "What is a good first programming language?",  # "first": the first thing about Privacy Shield
+        "Is it safe to eat raw eggs?",  # "safe": data safe on Azure
+        "What level of protein should I eat per day?",
+        "What is the capital of Australia?",
+    ],
+)
+def test_one_everyday_word_in_common_is_no_answer(kb: Knowledge, question: str) -> None:
+    assert not kb.ask(question).answered
+
+
+@pytest.mark.parametrize("question", ["ECPA age", "safe harbour replacement", "Who sits on WP29?"])
+def test_one_term_in_common_is_an_answer_when_it_is_a_name(kb: Knowledge, question: str) -> None:
+    assert kb.ask(question).answered
