@@ -295,6 +295,12 @@ def build_answer(
         reason = "The corpus does not cover this question"
         if missing:
             reason += " (nothing about: " + ", ".join(missing[:5]) + ")"
+        else:
+            # every word is somewhere, but not together: say what the best-matching passage lacks
+            best = hits[0]
+            lacking = [c.label for c in concepts if not c.covered_by(best.matched | best.previous)]
+            if lacking:
+                reason += " (the passages that match it say nothing about: " + ", ".join(lacking[:5]) + ")"
         return Answer(question, False, reason=reason + ".", notes=tuple(notes))
     quotes: list[Quote] = []
     for hit, cov in ranked:

@@ -212,3 +212,8 @@ def test_one_everyday_word_in_common_is_no_answer(kb: Knowledge, question: str) 
 @pytest.mark.parametrize("question", ["ECPA age", "safe harbour replacement", "Who sits on WP29?"])
 def test_one_term_in_common_is_an_answer_when_it_is_a_name(kb: Knowledge, question: str) -> None:
     assert kb.ask(question).answered
+
+
+def test_a_refusal_says_what_the_matching_passages_lack(kb: Knowledge) -> None:
+    answer = kb.ask("Does AWS notify customers when the government requests their data?")
+    assert not answer.answered and "AWS" in answer.reason
