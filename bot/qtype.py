@@ -165,7 +165,12 @@ _OPEN_HEADS = frozenset(
     "properties value values trait traits "
     # what a passage tells rather than names: "what are the details of", "the latest on"
     "detail details background story latest situation deal context overview summary news history "
-    "implication implications consequence consequences scope idea argument case".split()
+    "implication implications consequence consequences scope idea argument case "
+    # what a passage says, in its own words: "what reassurance does the firm give" -> "a strong message"
+    "message messages statement statements comment comments remark remarks claim claims assurance "
+    "assurances reassurance reassurances pledge pledges commitment commitments warning warnings advice "
+    "explanation explanations justification text texts provision provisions entitlement entitlements "
+    "guarantee guarantees".split()
 )
 _AUXILIARIES = frozenset(
     "is are was were be been 's do does did has have had can could will would should shall may might must".split()
@@ -212,8 +217,9 @@ def focus(question: str) -> str | None:
         # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
         # after it the phrase ends in the question's verb (or we cannot tell where it ends)
         return None
-    if not out or any(w.lower() in _OPEN_HEADS for w in out):
-        return None
     # the head noun names the thing asked for; its modifiers are often paraphrased ("which
-    # constitutional amendment" -> "the fourth amendment")
-    return out[-1]
+    # constitutional amendment" -> "the fourth amendment"). "Which court and city": each head.
+    heads = [w for w, nxt in zip(out, [*out[1:], ""], strict=True) if nxt.lower() in ("", "and", "or")]
+    if not heads or any(w.lower() in _OPEN_HEADS for w in out if w not in heads):
+        return None
+    return next((h for h in heads if h.lower() not in _OPEN_HEADS), None)
