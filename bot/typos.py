@@ -36,8 +36,10 @@ def is_common_word(word: str) -> bool:
     return zipf_frequency(word, "en", wordlist="small") >= COMMON_ZIPF
 
 
-# Three to six capitalised words in a row: a name an acronym may stand for
-_PHRASE_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){2,5}\b")
+# Capitalised words in a row, or an acronym and a capitalised word: a name an acronym may stand for
+_PHRASE_RE = re.compile(r"\b[A-Z][A-Za-z]*(?:[ \t]+[A-Z][A-Za-z]*){1,5}\b")
+# ... or run together: "TechWeekEurope"
+_CAMEL_RE = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,5}\b")
 
 
 class Speller:
@@ -71,8 +73,12 @@ class Speller:
             words.update(strip_accents(w) for w in _WORD_RE.findall(fold(text)))
             acronyms.update(_ACRONYM_RE.findall(text))
             for phrase in _PHRASE_RE.findall(text):
-                initials = "".join(w[0] for w in phrase.split()).lower()
-                spelled.setdefault(initials, phrase)
+                # an acronym inside counts whole: "US Government" -> "usg"
+                initials = "".join(w if w.isupper() else w[0] for w in phrase.split()).lower()
+                if len(initials) >= 3:
+                    spelled.setdefault(initials, phrase)
+            for word in _CAMEL_RE.findall(text):  # "TechWeekEurope" -> "twe"
+                spelled.setdefault("".join(c for c in word if c.isupper()).lower(), word)
             for w in _CASED_WORD_RE.findall(text):
                 counts = lower if w.islower() else capital
                 key = w.lower()
