@@ -98,6 +98,8 @@ def test_an_amount_of_money_is_not_just_any_number(text: str, holds: bool) -> No
         ("Which attacks in the French capital led to data requests?", None),
         # "which" inside a clause is not the question's
         ("Has the act which Microsoft attacked been around for 30 years?", None),
+        # what a passage says in its own words
+        ("What reassurance does the firm want to give clients?", None),
     ],
 )
 def test_focus_of_which_and_what_questions(question: str, head: str | None) -> None:
@@ -217,3 +219,15 @@ def test_one_term_in_common_is_an_answer_when_it_is_a_name(kb: Knowledge, questi
 def test_a_refusal_says_what_the_matching_passages_lack(kb: Knowledge) -> None:
     answer = kb.ask("Does AWS notify customers when the government requests their data?")
     assert not answer.answered and "AWS" in answer.reason
+
+
+def test_acronyms_of_the_articles_own_names_are_read_as_them(kb: Knowledge) -> None:
+    """'TWE' for TechWeekEurope (run together), 'USG' for US Government (an acronym inside)."""
+    answer = kb.ask("What did MSFT's cloud director tell TWE about the chances of the USG seizing disks?")
+    assert answer.answered and answer.quotes[0].citation.paragraph == 25
+    assert any("TWE" in n and "TechWeekEurope" in n and "US Government" in n for n in answer.notes)
+
+
+def test_which_x_and_y_asks_for_each(kb: Knowledge) -> None:
+    assert qtype.focus("In which court and city did Microsoft file its lawsuit?") == "court"
+    assert not kb.ask("In which court and city did Microsoft file its lawsuit?").answered
