@@ -219,6 +219,8 @@ def focus(question: str) -> str | None:
         return None
     # the head noun names the thing asked for; its modifiers are often paraphrased ("which
     # constitutional amendment" -> "the fourth amendment"). "Which court and city": each head.
+    if not out:
+        return None
     heads = [w for w, nxt in zip(out, [*out[1:], ""], strict=True) if nxt.lower() in ("", "and", "or")]
     if not heads or any(w.lower() in _OPEN_HEADS for w in out if w not in heads):
         return None

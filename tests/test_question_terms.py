@@ -231,3 +231,8 @@ def test_acronyms_of_the_articles_own_names_are_read_as_them(kb: Knowledge) -> N
 def test_which_x_and_y_asks_for_each(kb: Knowledge) -> None:
     assert qtype.focus("In which court and city did Microsoft file its lawsuit?") == "court"
     assert not kb.ask("In which court and city did Microsoft file its lawsuit?").answered
+
+
+@pytest.mark.parametrize("question", ["Which?", "what", "Which is it?", "What does it say?", "which and or"])
+def test_focus_of_questions_with_no_phrase(question: str) -> None:
+    assert qtype.focus(question) is None
