@@ -169,6 +169,10 @@ def expand_question(
         gi, pos, alt = best
         alts = pending.pop(gi)
         del remaining[pos : pos + len(alt)]
+        # the group's other names in the question are the same thing: "the Redmond software giant"
+        for other in alts:
+            while (at := _find(remaining, other)) >= 0:
+                del remaining[at : at + len(other)]
         # a name matched through its group ("MS" for Microsoft) is found under any of its forms;
         # boosting it too made the rule refuse more answerable questions (README, "Measured")
         label = " ".join((surface or {}).get(t, t) for t in alt)
