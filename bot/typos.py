@@ -74,9 +74,11 @@ class Speller:
             acronyms.update(_ACRONYM_RE.findall(text))
             for phrase in _PHRASE_RE.findall(text):
                 # an acronym inside counts whole: "US Government" -> "usg"
-                initials = "".join(w if w.isupper() else w[0] for w in phrase.split()).lower()
-                if len(initials) >= 3:
-                    spelled.setdefault(initials, phrase)
+                parts = phrase.split()
+                for start in range(len(parts) - 1):  # "EU Data Protection Directive": also "DPD"
+                    initials = "".join(w if w.isupper() else w[0] for w in parts[start:]).lower()
+                    if len(initials) >= 3:
+                        spelled.setdefault(initials, " ".join(parts[start:]))
             for word in _CAMEL_RE.findall(text):  # "TechWeekEurope" -> "twe"
                 spelled.setdefault("".join(c for c in word if c.isupper()).lower(), word)
             for w in _CASED_WORD_RE.findall(text):
