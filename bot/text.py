@@ -16,7 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 #: Bump when tokenisation changes in a way the signature in bot.search cannot see (regexes, rules).
-TOKENIZER_VERSION = "3"
+TOKENIZER_VERSION = "4"
 
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000
@@ -66,6 +66,7 @@ STOPWORDS: frozenset[str] = frozenset(
     tell say says said explain describe according article does did please
     many much ever get got gets getting mean means meant stand know think thought happen happened
     happens kind sort type way exactly actually really anything something someone anyone
+    make makes made making
     """.split()
 )
 
