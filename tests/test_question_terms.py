@@ -236,3 +236,20 @@ def test_which_x_and_y_asks_for_each(kb: Knowledge) -> None:
 @pytest.mark.parametrize("question", ["Which?", "what", "Which is it?", "What does it say?", "which and or"])
 def test_focus_of_questions_with_no_phrase(question: str) -> None:
     assert qtype.focus(question) is None
+
+
+def test_several_names_of_one_group_are_one_concept(kb: Knowledge) -> None:
+    """'Redmond' and 'software giant' both name Microsoft: neither is a name the passage lacks."""
+    answer = kb.ask("Why is the Redmond software giant taking Washington to court?", top_k=3)
+    assert answer.answered and 3 in [q.citation.paragraph for q in answer.quotes]
+
+
+def test_an_acronym_of_the_end_of_a_phrase(kb: Knowledge) -> None:
+    answer = kb.ask("What does the EU DPD 95/46/EC have to do with contractual clauses?")
+    assert answer.answered and any("Data Protection Directive" in n for n in answer.notes)
+
+
+def test_make_is_a_light_verb(kb: Knowledge) -> None:
+    """'Who makes up the Working Party?' is about the Working Party, not about 'make sure'."""
+    answer = kb.ask("Who makes up the Article 29 Working Party?", top_k=3)
+    assert answer.answered and answer.quotes[0].citation.paragraph == 19
