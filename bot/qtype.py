@@ -170,7 +170,7 @@ _OPEN_HEADS = frozenset(
     "message messages statement statements comment comments remark remarks claim claims assurance "
     "assurances reassurance reassurances pledge pledges commitment commitments warning warnings advice "
     "explanation explanations justification text texts provision provisions entitlement entitlements "
-    "guarantee guarantees".split()
+    "guarantee guarantees plan plans strategy strategies approach approaches".split()
 )
 _AUXILIARIES = frozenset(
     "is are was were be been 's do does did has have had can could will would should shall may might must".split()
@@ -184,13 +184,14 @@ _OF_Q = re.compile(
 # inside a clause ("the act which Microsoft attacked") asks for nothing
 _FOCUS_Q = re.compile(
     r"^\W*(?:(?:in|on|at|for|from|to|by|with|of|about|and|so|but|under|through)\s+)?"
-    r"(which|what)\s+((?:[\w'-]+\s*){1,4})",
+    r"(which|what|how many)\s+((?:[\w'-]+\s*){1,8})",
     re.I,
 )
 
 
 def focus(question: str) -> str | None:
-    """The head noun of what a "which/what X ...?" or "what was the X of ...?" question asks for.
+    """The head noun of what a "which/what/how many X ...?" or "what was the X of ...?" question
+    asks for.
 
     "Which judge is hearing the case?" asks for a judge: a passage about the case that names no
     judge cannot answer it. None when the question asks openly ("What did Microsoft say?"), for

@@ -253,3 +253,17 @@ def test_make_is_a_light_verb(kb: Knowledge) -> None:
     """'Who makes up the Working Party?' is about the Working Party, not about 'make sure'."""
     answer = kb.ask("Who makes up the Article 29 Working Party?", top_k=3)
     assert answer.answered and answer.quotes[0].citation.paragraph == 19
+
+
+@pytest.mark.parametrize(
+    "question, head",
+    [
+        ("In which federal court and before which judge was Microsoft's lawsuit filed?", "court"),
+        ("How many secrecy orders has Microsoft received from US courts?", "orders"),
+        ("How many lawful requests did Microsoft receive?", "requests"),
+        ("How many minutes did it take Microsoft to respond?", None),
+        ("What is the company's plan for winning more business?", None),
+    ],
+)
+def test_focus_of_long_phrases_and_how_many(question: str, head: str | None) -> None:
+    assert qtype.focus(question) == head
