@@ -25,7 +25,7 @@ from bot.search import TOKEN_SIGNATURE, SearchIndex, passage_terms
 from bot.synonyms import load_synonyms
 from bot.text import clean_question, scan_tokens, tokenize
 from bot.tokcache import TokenCache
-from bot.typos import Speller
+from bot.typos import Speller, is_common_word
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def build_snapshot(corpus_dir: Path, *, previous: Snapshot | None = None) -> Sna
     glossary = load_corpus_glossary(corpus_dir, index, last)
     # glossary names first: "Electronic Communications Privacy Act" is matched whole before "act"
     groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), load_synonyms(corpus_dir))
-    speller = Speller.from_texts([p.full_text for p in passages] + [a.title for a in loaded.articles])
+    speller = Speller.from_texts([p.full_text for p in passages], [a.title for a in loaded.articles])
     return Snapshot(
         corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups,
         glossary=glossary, speller=speller,
@@ -197,6 +197,8 @@ class QuestionTerms:
     corrections: list[tuple[str, str]]  # (word as typed, word it was read as)
     surface: dict[str, str]  # term -> the word as typed, for messages
     names: frozenset[str]  # terms typed as a name, or an acronym the corpus never writes
+    # acronyms an article spells out: ((acronym,), (its words...)), an alias group for this question
+    spelled_groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
 
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
@@ -223,6 +225,7 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     corrections: list[tuple[str, str]] = []
     surface: dict[str, str] = {}
     names: set[str] = set()
+    spelled_groups: list[tuple[tuple[str, ...], ...]] = []
     known = snap.index
     tokens = scan_tokens(text)  # uncached: questions must not fill the passage cache
     words = _WORDS_RE.findall(text)
@@ -230,14 +233,27 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     for tok in tokens:
         term = tok.term
         word = text[tok.start : tok.end] if tok.start >= 0 else term
-        spelled = snap.speller.spelled_out.get(word.lower()) if snap.speller is not None else None
-        if spelled and _is_acronym(word) and len(word) >= 3 and term not in known and term not in snap.alias_index:
-            # "EDPS" where an article writes "European Data Protection Supervisor"
-            corrections.append((word, spelled))
-            for part in scan_tokens(spelled):
-                names.add(part.term)
-                surface.setdefault(part.term, spelled[part.start : part.end])
-                terms.append(part.term)
+        bare = re.sub(r"['\u2019]s$", "", word)  # "EDPS's"
+        spelled = snap.speller.spelled_out.get(bare.lower()) if snap.speller is not None else None
+        if (
+            spelled
+            and not shouting
+            and _is_acronym(bare)
+            and len(bare) >= 3
+            and term not in known
+            and term not in snap.alias_index
+            and not is_common_word(bare.lower())  # "EAT", "CPA": words, or someone else's acronym
+        ):
+            # "EDPS" where an article writes "European Data Protection Supervisor": one name, found
+            # under either form
+            if (bare, spelled) not in corrections:
+                corrections.append((bare, spelled))
+            phrase = tuple(tokenize(spelled))
+            if phrase and ((term,), phrase) not in spelled_groups:
+                spelled_groups.append(((term,), phrase))
+            names.add(term)
+            surface.setdefault(term, bare)
+            terms.append(term)
             continue
         if (
             not shouting
@@ -275,7 +291,7 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
                 names.add(term)
         surface.setdefault(term, word)
         terms.append(term)
-    return QuestionTerms(terms, corrections, surface, frozenset(names))
+    return QuestionTerms(terms, corrections, surface, frozenset(names), tuple(spelled_groups))
 
 
 @dataclass(frozen=True)
@@ -293,10 +309,16 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
     The one reading of a question, shared by `Knowledge.ask` and `python -m bot tune`.
     """
     terms = question_terms(text, snap)
-    concepts, query = expand_question(
-        terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
-        snap.present_alternatives,
-    )
+    if terms.spelled_groups:  # rare: scan every group once rather than keep a second index
+        concepts, query = expand_question(
+            terms.terms, terms.spelled_groups + snap.alias_groups, terms.surface, terms.names, None,
+            snap.present_alternatives | {alt for group in terms.spelled_groups for alt in group},
+        )
+    else:
+        concepts, query = expand_question(
+            terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
+            snap.present_alternatives,
+        )
     return Interpretation(concepts, query, terms.corrections)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.text import fold, strip_accents
+from bot.text import STOPWORDS, fold, strip_accents
 
 _WORD_RE = re.compile(r"[^\W\d_]{4,}")
 _ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b")
@@ -42,6 +42,37 @@ _PHRASE_RE = re.compile(r"\b[A-Z][A-Za-z]*(?:[ \t]+[A-Z][A-Za-z]*){1,5}\b")
 _CAMEL_RE = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,5}\b")
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\u201c\u2018]\s*)$")
+
+
+def _spelled_out_names(text: str) -> list[tuple[str, str]]:
+    """(initials, name) for the capitalised names of `text` an acronym may stand for.
+
+    "European Data Protection Supervisor" -> "edps" (and its tail "dps"), "US Government" ->
+    "usg", "TechWeekEurope" -> "twe". A run is cut at capitalised function words ("The", "And"),
+    and a common word that only starts the sentence ("Like Microsoft ...") is not part of it.
+    """
+    out: list[tuple[str, str]] = []
+    for m in _PHRASE_RE.finditer(text):
+        parts = m.group(0).split()
+        if _SENTENCE_START.search(text[: m.start()]) and is_common_word(parts[0].lower()):
+            parts = parts[1:]
+        runs: list[list[str]] = [[]]
+        for w in parts:
+            if w.lower() in STOPWORDS:
+                runs.append([])
+            else:
+                runs[-1].append(w)
+        for run in runs:
+            for start in range(len(run) - 1):  # "EU Data Protection Directive": also "DPD"
+                initials = "".join(w if w.isupper() else w[0] for w in run[start:]).lower()
+                if len(initials) >= 3:
+                    out.append((initials, " ".join(run[start:])))
+    for word in _CAMEL_RE.findall(text):
+        out.append(("".join(c for c in word if c.isupper()).lower(), word))
+    return out
+
+
 class Speller:
     def __init__(
         self,
@@ -63,30 +94,28 @@ class Speller:
             self._buckets.setdefault((w[0], len(w)), []).append(w)
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> Speller:
+    def from_texts(cls, texts: Iterable[str], titles: Iterable[str] = ()) -> Speller:
+        """The vocabulary of passages and titles; names an acronym may stand for come from the
+        passages only (a Title Case headline is not a name: "Explicit And Transparent")."""
         words: set[str] = set()
         acronyms: set[str] = set()
         lower: dict[str, int] = {}
         capital: dict[str, int] = {}
-        spelled: dict[str, str] = {}
-        for text in texts:
+        spelled: dict[str, set[str]] = {}
+        for text, is_title in [*((t, False) for t in texts), *((t, True) for t in titles)]:
             words.update(strip_accents(w) for w in _WORD_RE.findall(fold(text)))
             acronyms.update(_ACRONYM_RE.findall(text))
-            for phrase in _PHRASE_RE.findall(text):
-                # an acronym inside counts whole: "US Government" -> "usg"
-                parts = phrase.split()
-                for start in range(len(parts) - 1):  # "EU Data Protection Directive": also "DPD"
-                    initials = "".join(w if w.isupper() else w[0] for w in parts[start:]).lower()
-                    if len(initials) >= 3:
-                        spelled.setdefault(initials, " ".join(parts[start:]))
-            for word in _CAMEL_RE.findall(text):  # "TechWeekEurope" -> "twe"
-                spelled.setdefault("".join(c for c in word if c.isupper()).lower(), word)
+            if not is_title:
+                for initials, phrase in _spelled_out_names(text):
+                    spelled.setdefault(initials, set()).add(phrase)
             for w in _CASED_WORD_RE.findall(text):
                 counts = lower if w.islower() else capital
                 key = w.lower()
                 counts[key] = counts.get(key, 0) + 1
         common = (w for w, n in lower.items() if n > capital.get(w, 0))
-        return cls(words, acronyms, common, spelled)
+        # initials shared by two different names are not guessed at
+        unique = {i: next(iter(p)) for i, p in spelled.items() if len(p) == 1}
+        return cls(words, acronyms, common, unique)
 
     def _candidates(self, word: str) -> list[str]:
         """Corpus words that could be `word` mistyped: same first letter, length within 2.

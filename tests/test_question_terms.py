@@ -267,3 +267,41 @@ def test_make_is_a_light_verb(kb: Knowledge) -> None:
 )
 def test_focus_of_long_phrases_and_how_many(question: str, head: str | None) -> None:
     assert qtype.focus(question) == head
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "WHAT SHOULD I EAT FOR LUNCH?",  # shouting: "EAT" is a word, not "Explicit And Transparent"
+        "What should a CPA know about cloud data?",  # a common word: not "Communications Privacy Act"
+    ],
+)
+def test_words_are_not_read_as_the_articles_acronyms(kb: Knowledge, question: str) -> None:
+    answer = kb.ask(question)
+    assert not any("Read as" in n for n in answer.notes)
+    assert not answer.answered
+
+
+def test_spelled_out_names_skip_titles_function_words_and_ambiguity() -> None:
+    from bot.typos import Speller
+
+    speller = Speller.from_texts(
+        [
+            "The European Data Protection Supervisor spoke. Like The Court said.",
+            "The Tech Weekly Edition and the TechWeekEurope site.",
+            "The Top Women Executives list.",  # another "TWE": ambiguous, not guessed
+        ],
+        titles=["Microsoft Knows It Needs To Be Explicit And Transparent"],
+    )
+    assert speller.spelled_out["edps"] == "European Data Protection Supervisor"
+    assert "eat" not in speller.spelled_out and "ntb" not in speller.spelled_out  # the title
+    assert "twe" not in speller.spelled_out  # three names share the initials
+    assert "tcs" not in speller.spelled_out  # "The" cuts the run
+
+
+def test_an_acronym_is_one_name_under_either_form(kb: Knowledge) -> None:
+    from bot.knowledge import interpret
+
+    reading = interpret("Does the USG seize disks?", kb.snapshot)
+    usg = [c for c in reading.concepts if c.label == "USG"]
+    assert len(usg) == 1 and usg[0].name and len(usg[0].alternatives) == 2
