@@ -58,6 +58,7 @@ class Concept:
     alternatives: tuple[frozenset[str], ...]  # any alternative fully present covers the concept
     boost: float = 1.0  # > 1 for names and acronyms the corpus never uses (see NAME_BOOST)
     name: bool = False  # typed as a name, acronym or number: what the question is about
+    term: bool = False  # a glossary term or one of its aliases ("Safe Harbour", "ECPA")
 
     def covered_by(self, terms: frozenset[str]) -> bool:
         return any(alt <= terms for alt in self.alternatives)
@@ -112,12 +113,10 @@ def _required_names(concept: Concept, index: SearchIndex) -> bool:
 
 
 def _specific(concept: Concept) -> bool:
-    """A name, an acronym, or a term of several words ("Safe Harbour", "model clauses", "ECPA"):
-    enough on its own to tie a question to a passage ("ECPA age", "safe harbour replacement")."""
-    label = concept.label
-    return concept.name or len(label.split()) >= 2 or any(c.isdigit() for c in label) or (
-        sum(c.isupper() for c in label) >= 2
-    )
+    """A name, a number or a glossary term ("Safe Harbour", "model clauses", "ECPA"): enough on
+    its own to tie a question to a passage ("ECPA age", "safe harbour replacement"), where an
+    everyday word or compound ("learn", "hard drive") is not."""
+    return concept.name or concept.term or any(c.isdigit() for c in concept.label)
 
 
 def _can_answer(
@@ -189,7 +188,7 @@ def rank_hits(
     if weights is None:
         weights = [concept_weight(index, c) for c in concepts]
     asked = qtype.focus(question)
-    focus_terms = frozenset(tokenize(asked)) if asked else frozenset()
+    focus_terms = frozenset(tokenize(" ".join(asked)))
     focus = [
         bool(focus_terms & (frozenset(tokenize(c.label)) | frozenset().union(*c.alternatives))) for c in concepts
     ]
@@ -296,11 +295,14 @@ def build_answer(
         if missing:
             reason += " (nothing about: " + ", ".join(missing[:5]) + ")"
         else:
-            # every word is somewhere, but not together: say what the best-matching passage lacks
-            best = hits[0]
+            # every word is somewhere, but not together: say what the best-ranked passage lacks
+            best = ranked[0][0]
             lacking = [c.label for c in concepts if not c.covered_by(best.matched | best.previous)]
             if lacking:
-                reason += " (the passages that match it say nothing about: " + ", ".join(lacking[:5]) + ")"
+                reason += (
+                    f" (the passage that matches it best, paragraph {best.passage.paragraph}, says nothing"
+                    " about: " + ", ".join(lacking[:5]) + ")"
+                )
         return Answer(question, False, reason=reason + ".", notes=tuple(notes))
     quotes: list[Quote] = []
     for hit, cov in ranked:

@@ -64,6 +64,13 @@ class Snapshot:
         return frozenset(a for a in alts if a and self.index.doc_freq_all(a) > 0)
 
     @cached_property
+    def glossary_terms(self) -> frozenset[tuple[str, ...]]:
+        """Token forms of the glossary's terms and aliases ("safe harbour", "ecpa")."""
+        if not isinstance(self.glossary, Glossary):
+            return frozenset()
+        return frozenset(alt for group in self.glossary.alias_groups() for alt in group)
+
+    @cached_property
     def alias_acronyms(self) -> frozenset[str]:
         """Glossary/synonym entries that abbreviate another entry of their group ("eea" for
         "European Economic Area"): known acronyms even where the articles spell them out."""
@@ -133,6 +140,7 @@ def expand_question(
     names: frozenset[str] = frozenset(),
     group_index: dict[str, tuple[int, ...]] | None = None,
     present_alternatives: frozenset[tuple[str, ...]] | None = None,
+    glossary_terms: frozenset[tuple[str, ...]] = frozenset(),
 ) -> tuple[list[Concept], list[str]]:
     """Group question terms into concepts; a glossary term or alias brings its equivalents along.
 
@@ -176,7 +184,12 @@ def expand_question(
         # a name matched through its group ("MS" for Microsoft) is found under any of its forms;
         # boosting it too made the rule refuse more answerable questions (README, "Measured")
         label = " ".join((surface or {}).get(t, t) for t in alt)
-        concepts.append(Concept(label, tuple(frozenset(a) for a in alts), name=any(t in names for t in alt)))
+        concepts.append(
+            Concept(
+                label, tuple(frozenset(a) for a in alts), name=any(t in names for t in alt),
+                term=any(a in glossary_terms for a in alts),
+            )
+        )
         for other in alts:
             # an equivalent the corpus never holds whole adds only noise: "Redmond company" would
             # make every passage saying "company" look relevant to a question about Microsoft
@@ -313,11 +326,12 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
         concepts, query = expand_question(
             terms.terms, terms.spelled_groups + snap.alias_groups, terms.surface, terms.names, None,
             snap.present_alternatives | {alt for group in terms.spelled_groups for alt in group},
+            snap.glossary_terms,
         )
     else:
         concepts, query = expand_question(
             terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
-            snap.present_alternatives,
+            snap.present_alternatives, snap.glossary_terms,
         )
     return Interpretation(concepts, query, terms.corrections)
 

@@ -189,7 +189,7 @@ _FOCUS_Q = re.compile(
 )
 
 
-def focus(question: str) -> str | None:
+def focus(question: str) -> tuple[str, ...]:
     """The head noun of what a "which/what/how many X ...?" or "what was the X of ...?" question
     asks for.
 
@@ -197,16 +197,16 @@ def focus(question: str) -> str | None:
     judge cannot answer it. None when the question asks openly ("What did Microsoft say?"), for
     a kind of thing a name answers ("Which company ...?", "What law ...?": the Act's name is the
     answer, not the word "law"), or for something the passage says in its own words ("What is
-    the purpose of ...?").
+    the purpose of ...?"). "Which court and judge ...?" asks for both.
     """
     question = _plain(question)
     of = _OF_Q.search(question)
     if of:  # "What was the outcome of the lawsuit?" asks for an outcome
         head = of.group(1)
-        return None if head.lower() in _OPEN_HEADS | _CLAUSE else head
+        return () if head.lower() in _OPEN_HEADS | _CLAUSE else (head,)
     m = _FOCUS_Q.search(question)
     if not m:
-        return None
+        return ()
     out: list[str] = []
     stop = ""
     for w in re.findall(r"[\w'-]+", m.group(2)):
@@ -217,12 +217,12 @@ def focus(question: str) -> str | None:
     if stop not in _AUXILIARIES:
         # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
         # after it the phrase ends in the question's verb (or we cannot tell where it ends)
-        return None
+        return ()
     # the head noun names the thing asked for; its modifiers are often paraphrased ("which
     # constitutional amendment" -> "the fourth amendment"). "Which court and city": each head.
     if not out:
-        return None
+        return ()
     heads = [w for w, nxt in zip(out, [*out[1:], ""], strict=True) if nxt.lower() in ("", "and", "or")]
     if not heads or any(w.lower() in _OPEN_HEADS for w in out if w not in heads):
-        return None
-    return next((h for h in heads if h.lower() not in _OPEN_HEADS), None)
+        return ()
+    return tuple(h for h in heads if h.lower() not in _OPEN_HEADS)

@@ -103,7 +103,7 @@ def test_an_amount_of_money_is_not_just_any_number(text: str, holds: bool) -> No
     ],
 )
 def test_focus_of_which_and_what_questions(question: str, head: str | None) -> None:
-    assert qtype.focus(question) == head
+    assert qtype.focus(question) == ((head,) if head else ())
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ def test_names_focus_and_reasons_do_not_refuse_real_questions(kb: Knowledge, que
         "What is a good first programming language?",  # "first": the first thing about Privacy Shield
         "Is it safe to eat raw eggs?",  # "safe": data safe on Azure
         "What level of protein should I eat per day?",
-        "What is the capital of Australia?",
+        "Where can I buy a cheap hard drive?",  # an everyday compound is no name ("seizes disks")
     ],
 )
 def test_one_everyday_word_in_common_is_no_answer(kb: Knowledge, question: str) -> None:
@@ -216,9 +216,11 @@ def test_one_term_in_common_is_an_answer_when_it_is_a_name(kb: Knowledge, questi
     assert kb.ask(question).answered
 
 
-def test_a_refusal_says_what_the_matching_passages_lack(kb: Knowledge) -> None:
+def test_a_refusal_says_what_the_best_passage_lacks(kb: Knowledge) -> None:
     answer = kb.ask("Does AWS notify customers when the government requests their data?")
-    assert not answer.answered and "AWS" in answer.reason
+    assert not answer.answered
+    # the best-ranked passage warns customers of government requests but is Microsoft's, not AWS's
+    assert "says nothing about: AWS)" in answer.reason and "paragraph" in answer.reason
 
 
 def test_acronyms_of_the_articles_own_names_are_read_as_them(kb: Knowledge) -> None:
@@ -229,13 +231,15 @@ def test_acronyms_of_the_articles_own_names_are_read_as_them(kb: Knowledge) -> N
 
 
 def test_which_x_and_y_asks_for_each(kb: Knowledge) -> None:
-    assert qtype.focus("In which court and city did Microsoft file its lawsuit?") == "court"
+    assert qtype.focus("In which court and city did Microsoft file its lawsuit?") == ("court",)  # city: open
+    assert qtype.focus("Which court and judge did Microsoft face?") == ("court", "judge")
+    assert qtype.focus("Which judge and court did Microsoft face?") == ("judge", "court")
     assert not kb.ask("In which court and city did Microsoft file its lawsuit?").answered
 
 
 @pytest.mark.parametrize("question", ["Which?", "what", "Which is it?", "What does it say?", "which and or"])
 def test_focus_of_questions_with_no_phrase(question: str) -> None:
-    assert qtype.focus(question) is None
+    assert qtype.focus(question) == ()
 
 
 def test_several_names_of_one_group_are_one_concept(kb: Knowledge) -> None:
@@ -256,17 +260,17 @@ def test_make_is_a_light_verb(kb: Knowledge) -> None:
 
 
 @pytest.mark.parametrize(
-    "question, head",
+    "question, heads",
     [
-        ("In which federal court and before which judge was Microsoft's lawsuit filed?", "court"),
-        ("How many secrecy orders has Microsoft received from US courts?", "orders"),
-        ("How many lawful requests did Microsoft receive?", "requests"),
-        ("How many minutes did it take Microsoft to respond?", None),
-        ("What is the company's plan for winning more business?", None),
+        ("In which federal court and before which judge was Microsoft's lawsuit filed?", ("court", "judge")),
+        ("How many secrecy orders has Microsoft received from US courts?", ("orders",)),
+        ("How many lawful requests did Microsoft receive?", ("requests",)),
+        ("How many minutes did it take Microsoft to respond?", ()),
+        ("What is the company's plan for winning more business?", ()),
     ],
 )
-def test_focus_of_long_phrases_and_how_many(question: str, head: str | None) -> None:
-    assert qtype.focus(question) == head
+def test_focus_of_long_phrases_and_how_many(question: str, heads: tuple[str, ...]) -> None:
+    assert qtype.focus(question) == heads
 
 
 @pytest.mark.parametrize(
