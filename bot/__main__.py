@@ -104,7 +104,8 @@ def cmd_bench(argv: list[str]) -> int:
     from bot.knowledge import Knowledge
 
     kb = Knowledge.load(DEFAULT_CORPUS_DIR)
-    return bench_main(argv, answer_fn=kb.ask)
+    texts = [p.full_text for p in kb.snapshot.passages]
+    return bench_main(argv, answer_fn=kb.ask, vocabulary_texts=texts)
 
 
 def _lazy(module: str, name: str):
