@@ -165,6 +165,14 @@ def test_multi_article_corpus_refuses_what_it_does_not_cover(corpus: Path) -> No
         assert not kb.ask(q).answered, q
 
 
+def test_a_name_the_lead_mentions_once_is_not_the_articles_subject(corpus: Path) -> None:
+    """The CLOUD Act article's lead names the president who signed it; its later paragraphs are
+    not about him, so a question about him is not answered from them."""
+    kb = _four_articles(corpus)
+    answer = kb.ask("Did Trump say providers may file a motion to quash?")
+    assert not answer.answered and "Trump" in answer.reason
+
+
 def test_an_acronym_an_article_spells_out_is_read_as_its_words(corpus: Path) -> None:
     kb = _four_articles(corpus)
     answer = kb.ask("What did the EDPS say about CLOUD Act warrants?", top_k=3)
