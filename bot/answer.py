@@ -26,7 +26,7 @@ from bot.search import Hit, SearchIndex
 from bot.text import Token, iter_tokens, split_sentences, tokenize
 
 #: Share of the question's evidence weight the best passage must cover to answer.
-MIN_COVERAGE = 0.197
+MIN_COVERAGE = 0.194
 #: A name in the question ("Amazon", "Dorn"), or an acronym the corpus never uses ("GDPR",
 #: "CLOUD Act"), is what the question is about: it weighs this many times a plain word of the same
 #: rarity (cross-validated with the threshold, see README).
