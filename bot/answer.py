@@ -23,7 +23,7 @@ from functools import lru_cache
 from bot import qtype
 from bot.models import Answer, Citation, Quote
 from bot.search import Hit, SearchIndex
-from bot.text import Token, iter_tokens, split_sentences, tokenize
+from bot.text import Token, fold_for_match, iter_tokens, split_sentences, tokenize
 
 #: Share of the question's evidence weight the best passage must cover to answer.
 MIN_COVERAGE = 0.194
@@ -168,14 +168,31 @@ def _can_answer(
     return True
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _phrase_text(text: str) -> str:
+    return " " + _NON_WORD.sub(" ", fold_for_match(text)).strip() + " "
+
+
+def _holds_phrases(hit: Hit, index: SearchIndex, phrases: Sequence[str]) -> bool:
+    """Every phrase, as written (case, hyphens and punctuation aside), in the passage or its title."""
+    article = index.articles.get(hit.passage.article_slug)
+    text = _phrase_text(hit.passage.full_text + " | " + (article.title if article else ""))
+    return all(_phrase_text(p) in text for p in phrases)
+
+
 def rank_hits(
     hits: Sequence[Hit],
     concepts: Sequence[Concept],
     index: SearchIndex,
     question: str,
     weights: Sequence[float] | None = None,
+    phrases: Sequence[str] = (),
 ) -> list[tuple[Hit, float]]:
     """Order hits by BM25 x answer-type bonus x (1 + coverage); return (hit, coverage) pairs.
+
+    `phrases`: multi-word names the passage (or its article's title) must hold as written.
 
     A passage that cannot hold the kind of answer asked for (no number for "how many", no time
     for "when") gets coverage 0: it may still rank, but it never makes the question answered.
@@ -196,6 +213,8 @@ def rank_hits(
     for i, hit in enumerate(hits):
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
         if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want):
+            cov = 0.0
+        elif cov > 0 and phrases and not _holds_phrases(hit, index, phrases):
             cov = 0.0
         key = hit.score * qtype.bonus(want, hit.passage.text) * (1.0 + cov)
         scored.append((-key, i, hit, cov))
@@ -273,6 +292,7 @@ def build_answer(
     index: SearchIndex,
     top_k: int,
     notes: Sequence[str] = (),
+    phrases: Sequence[str] = (),
 ) -> Answer:
     if not concepts:
         return Answer(question, False, reason="The question has no words to search for.", notes=tuple(notes))
@@ -287,7 +307,7 @@ def build_answer(
         for alt in c.alternatives:
             for t in alt:
                 weights[t] = max(weights.get(t, 0.0), w)
-    ranked = rank_hits(hits, concepts, index, question, concept_weights)
+    ranked = rank_hits(hits, concepts, index, question, concept_weights, phrases)
     covs = [cov for _, cov in ranked]
     if max(covs) < MIN_COVERAGE:
         missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]

@@ -23,7 +23,7 @@ from bot.models import Answer, Article, Passage
 from bot.passages import split_article
 from bot.search import TOKEN_SIGNATURE, SearchIndex, passage_terms
 from bot.synonyms import load_synonyms
-from bot.text import clean_question, scan_tokens, tokenize
+from bot.text import STOPWORDS, clean_question, scan_tokens, tokenize
 from bot.tokcache import TokenCache
 from bot.typos import Speller, is_common_word
 
@@ -314,6 +314,40 @@ class Interpretation:
     concepts: list[Concept]
     query: list[str]
     corrections: list[tuple[str, str]]
+    # names of several capitalised words that include an everyday word of the corpus ("Google
+    # Cloud", "European Data Protection Board"): a passage must hold them as written, since each
+    # word alone is everywhere ("drawing board", "data protection group")
+    phrases: tuple[str, ...] = ()
+
+
+_CAPITAL_RUN_RE = re.compile(r"[A-Z][\w]*(?:[ \t-]+[A-Z][\w]*)+")
+
+
+def name_phrases(text: str, snap: Snapshot) -> tuple[str, ...]:
+    """The question's multi-word names that a passage must hold as a phrase (see Interpretation)."""
+    if snap.speller is None:
+        return ()
+    longer = [w for w in _WORDS_RE.findall(text) if len(w) > 3]
+    if longer and all(w[:1].isupper() for w in longer):  # "What Microsoft Said About Privacy": Title Case
+        return ()
+    out: list[str] = []
+    for m in _CAPITAL_RUN_RE.finditer(text):
+        parts = re.split(r"[ \t-]+", m.group(0))
+        if _SENTENCE_START_RE.search(text[: m.start()]) and is_common_word(parts[0].lower()):
+            parts = parts[1:]  # "Does Google Cloud ...": "Does" only starts the sentence
+        runs: list[list[str]] = [[]]
+        for w in parts:  # "Microsoft Said About Privacy": cut at function words
+            if w.lower() in STOPWORDS or _is_acronym(w) and len(w) <= 2:
+                runs.append([])
+            else:
+                runs[-1].append(w)
+        for run in runs:
+            if len(run) < 2 or not any(w.lower() in snap.speller.common_nouns for w in run):
+                continue
+            if tuple(tokenize(" ".join(run))) in snap.present_alternatives:
+                continue  # a glossary or synonym name the articles use: matched as such already
+            out.append(" ".join(w.lower() for w in run))
+    return tuple(dict.fromkeys(out))
 
 
 def interpret(text: str, snap: Snapshot) -> Interpretation:
@@ -333,7 +367,7 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
             terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
             snap.present_alternatives, snap.glossary_terms,
         )
-    return Interpretation(concepts, query, terms.corrections)
+    return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap))
 
 
 class Knowledge:
@@ -467,7 +501,7 @@ class Knowledge:
         if reading.corrections:
             notes += ("Read as: " + ", ".join(f"{w} \u2192 {c}" for w, c in reading.corrections) + ".",)
         hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2))
-        return build_answer(text, reading.concepts, hits, snap.index, max(top_k, 1), notes)
+        return build_answer(text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
 
     # -- what the corpus holds ------------------------------------------------------------------
     def sources(self) -> list[tuple[Article, int]]:

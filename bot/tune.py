@@ -37,7 +37,7 @@ class Sample:
 def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
     reading = interpret(q.q, snap)
     wanted = [fold_for_match(e) for e in q.expect]
-    ranked = rank_hits(index.search(reading.query, 20), reading.concepts, index, q.q)
+    ranked = rank_hits(index.search(reading.query, 20), reading.concepts, index, q.q, phrases=reading.phrases)
     for i, (hit, _) in enumerate(ranked[:5], start=1):
         if any(w in fold_for_match(hit.passage.full_text) for w in wanted):
             return i
@@ -66,7 +66,9 @@ def samples(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[Sample]:
     out = []
     for q in questions:
         reading = interpret(q.q, snap)
-        ranked = rank_hits(snap.index.search(reading.query, 20), reading.concepts, snap.index, q.q)
+        ranked = rank_hits(
+            snap.index.search(reading.query, 20), reading.concepts, snap.index, q.q, phrases=reading.phrases
+        )
         best = max((cov for _, cov in ranked), default=0.0)
         out.append(Sample(bool(q.expect), best))
     return out

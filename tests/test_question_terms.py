@@ -311,3 +311,32 @@ def test_an_acronym_is_one_name_under_either_form(kb: Knowledge) -> None:
     reading = interpret("Does the USG seize disks?", kb.snapshot)
     usg = [c for c in reading.concepts if c.label == "USG"]
     assert len(usg) == 1 and usg[0].name and len(usg[0].alternatives) == 2
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Does Google Cloud offer EU Model Clauses to its customers?",  # "Google" and "cloud" apart
+        "Who chairs the European Data Protection Board?",  # "data protection group", "drawing board"
+        "What are the requirements of the EU-US Data Privacy Framework?",
+    ],
+)
+def test_a_name_of_everyday_words_must_be_written_as_such(kb: Knowledge, question: str) -> None:
+    assert not kb.ask(question).answered
+
+
+@pytest.mark.parametrize(
+    "question, phrases",
+    [
+        ("Does Google Cloud offer EU Model Clauses?", ("google cloud",)),
+        ("What is Microsoft's Azure Cloud strategy?", ("azure cloud",)),
+        ("How does Microsoft Azure protect data?", ()),  # no everyday word: two names
+        ("What is the Fourth Amendment?", ()),  # a glossary name, matched as such
+        ("What Microsoft Said About Privacy", ()),  # Title Case: nothing to tell
+    ],
+)
+def test_name_phrases(kb: Knowledge, question: str, phrases: tuple[str, ...]) -> None:
+    from bot.knowledge import name_phrases
+
+    assert name_phrases(question, kb.snapshot) == phrases
+    assert kb.ask(question).answered or phrases
