@@ -55,7 +55,7 @@ _REASON_Q = re.compile(
 # a clause giving a reason or a purpose: "in the hope of gaining", "for the right to tell", "because"
 _REASON_P = re.compile(
     r"\b(because|as a result|due to|in order to|so that|in the hope of|for the right to|the reason|"
-    r"to ensure|to make sure|as they considered|which is why|that is why|since it)\b",
+    r"to ensure|to make sure|as they considered|which is why|that is why|since it|human nature)\b",
     re.I,
 )
 _NUMBER_P = re.compile(
