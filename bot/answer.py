@@ -59,6 +59,7 @@ class Concept:
     boost: float = 1.0  # > 1 for names and acronyms the corpus never uses (see NAME_BOOST)
     name: bool = False  # typed as a name, acronym or number: what the question is about
     term: bool = False  # a glossary term or one of its aliases ("Safe Harbour", "ECPA")
+    name_group: int = 0  # > 0: the words of one name written together share it ("Satya Nadella")
 
     def covered_by(self, terms: frozenset[str]) -> bool:
         return any(alt <= terms for alt in self.alternatives)
@@ -157,7 +158,9 @@ def _can_answer(
     # "Microsoft" + "Azure" in "Is Microsoft planning to sell Azure?")
     here = [c for c in concepts if c.name and c.covered_by(around)]
     own = [c for c in here if not c.covered_by(subject)]
-    together = len(here) >= NAMES_TOGETHER and len(own) >= 1
+    # one name of several words counts once ("Satya Nadella" is one person)
+    distinct = len({c.name_group or id(c) for c in here})
+    together = distinct >= NAMES_TOGETHER and len(own) >= 1
     if total > 0 and not together:
         got = sum(
             w if c.covered_by(hit.matched) else PREVIOUS_PARAGRAPH * w if c.covered_by(around) else 0.0

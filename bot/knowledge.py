@@ -141,6 +141,7 @@ def expand_question(
     group_index: dict[str, tuple[int, ...]] | None = None,
     present_alternatives: frozenset[tuple[str, ...]] | None = None,
     glossary_terms: frozenset[tuple[str, ...]] = frozenset(),
+    adjacent: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[list[Concept], list[str]]:
     """Group question terms into concepts; a glossary term or alias brings its equivalents along.
 
@@ -196,11 +197,20 @@ def expand_question(
             if other != alt and (present_alternatives is None or other in present_alternatives):
                 query.extend(t for t in other if t not in query)
     seen: set[str] = set()
+    # names written next to each other are one name ("Satya Nadella"): they share a name group
+    follows = adjacent
+    group, last = 0, None
     for t in remaining:
         if t not in seen:
             seen.add(t)
             boost = NAME_BOOST if t in names else 1.0
-            concepts.append(Concept((surface or {}).get(t, t), (frozenset([t]),), boost, name=t in names))
+            if t in names and (last, t) not in follows:
+                group += 1
+            last = t if t in names else None
+            concepts.append(
+                Concept((surface or {}).get(t, t), (frozenset([t]),), boost, name=t in names,
+                        name_group=group if t in names else 0)
+            )
     return concepts, query
 
 
@@ -212,6 +222,8 @@ class QuestionTerms:
     names: frozenset[str]  # terms typed as a name, or an acronym the corpus never writes
     # acronyms an article spells out: ((acronym,), (its words...)), an alias group for this question
     spelled_groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # (term, next term) written next to each other, only white space or a hyphen between
+    adjacent: frozenset[tuple[str, str]] = frozenset()
 
 
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
@@ -304,7 +316,11 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
                 names.add(term)
         surface.setdefault(term, word)
         terms.append(term)
-    return QuestionTerms(terms, corrections, surface, frozenset(names), tuple(spelled_groups))
+    adjacent = frozenset(
+        (a.term, b.term) for a, b in zip(tokens, tokens[1:], strict=False)
+        if a.start >= 0 and b.start >= 0 and re.fullmatch(r"[\s-]*", text[a.end : b.start])
+    )
+    return QuestionTerms(terms, corrections, surface, frozenset(names), tuple(spelled_groups), adjacent)
 
 
 @dataclass(frozen=True)
@@ -360,12 +376,12 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
         concepts, query = expand_question(
             terms.terms, terms.spelled_groups + snap.alias_groups, terms.surface, terms.names, None,
             snap.present_alternatives | {alt for group in terms.spelled_groups for alt in group},
-            snap.glossary_terms,
+            snap.glossary_terms, terms.adjacent,
         )
     else:
         concepts, query = expand_question(
             terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
-            snap.present_alternatives, snap.glossary_terms,
+            snap.present_alternatives, snap.glossary_terms, terms.adjacent,
         )
     return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap))
 

@@ -340,3 +340,23 @@ def test_name_phrases(kb: Knowledge, question: str, phrases: tuple[str, ...]) ->
 
     assert name_phrases(question, kb.snapshot) == phrases
     assert kb.ask(question).answered or phrases
+
+
+def test_names_written_together_are_one_name(kb: Knowledge) -> None:
+    from bot.knowledge import interpret
+
+    reading = interpret("What did Satya Nadella say to Dorn?", kb.snapshot)
+    groups = {c.label: c.name_group for c in reading.concepts if c.name}
+    assert groups["Satya"] == groups["Nadella"] != groups["Dorn"]
+
+
+@pytest.mark.parametrize(
+    "question, paragraph",
+    [
+        ("so MS wants to be upfront with customers when their stuff gets handed to 3rd parties?", 2),
+        ("does microsoft hand over data when the request is legit?", 26),
+    ],
+)
+def test_ordinals_and_slang(kb: Knowledge, question: str, paragraph: int) -> None:
+    answer = kb.ask(question, top_k=3)
+    assert answer.answered and paragraph in [q.citation.paragraph for q in answer.quotes]
