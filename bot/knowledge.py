@@ -142,6 +142,7 @@ def expand_question(
     present_alternatives: frozenset[tuple[str, ...]] | None = None,
     glossary_terms: frozenset[tuple[str, ...]] = frozenset(),
     adjacent: frozenset[tuple[str, str]] = frozenset(),
+    acronyms: frozenset[str] = frozenset(),
 ) -> tuple[list[Concept], list[str]]:
     """Group question terms into concepts; a glossary term or alias brings its equivalents along.
 
@@ -188,7 +189,7 @@ def expand_question(
         concepts.append(
             Concept(
                 label, tuple(frozenset(a) for a in alts), name=any(t in names for t in alt),
-                term=any(a in glossary_terms for a in alts),
+                term=any(a in glossary_terms for a in alts) or any(t in acronyms for t in alt),
             )
         )
         for other in alts:
@@ -209,7 +210,7 @@ def expand_question(
             last = t if t in names else None
             concepts.append(
                 Concept((surface or {}).get(t, t), (frozenset([t]),), boost, name=t in names,
-                        name_group=group if t in names else 0)
+                        term=t in acronyms, name_group=group if t in names else 0)
             )
     return concepts, query
 
@@ -224,6 +225,7 @@ class QuestionTerms:
     spelled_groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
     # (term, next term) written next to each other, only white space or a hyphen between
     adjacent: frozenset[tuple[str, str]] = frozenset()
+    acronyms: frozenset[str] = frozenset()  # known acronyms typed as such ("EU", "ECPA")
 
 
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
@@ -250,6 +252,7 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     corrections: list[tuple[str, str]] = []
     surface: dict[str, str] = {}
     names: set[str] = set()
+    acronyms: set[str] = set()
     spelled_groups: list[tuple[tuple[str, ...], ...]] = []
     known = snap.index
     tokens = scan_tokens(text)  # uncached: questions must not fill the passage cache
@@ -314,13 +317,17 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
             common = snap.speller is not None and bare in snap.speller.common_nouns
             if (term not in known or not _is_acronym(word)) and not common:
                 names.add(term)
+            elif _is_acronym(word) and not shouting:
+                acronyms.add(term)  # "EU", "ECPA": a known acronym is specific, if not a name to require
         surface.setdefault(term, word)
         terms.append(term)
     adjacent = frozenset(
         (a.term, b.term) for a, b in zip(tokens, tokens[1:], strict=False)
         if a.start >= 0 and b.start >= 0 and re.fullmatch(r"[\s-]*", text[a.end : b.start])
     )
-    return QuestionTerms(terms, corrections, surface, frozenset(names), tuple(spelled_groups), adjacent)
+    return QuestionTerms(
+        terms, corrections, surface, frozenset(names), tuple(spelled_groups), adjacent, frozenset(acronyms)
+    )
 
 
 @dataclass(frozen=True)
@@ -376,12 +383,12 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
         concepts, query = expand_question(
             terms.terms, terms.spelled_groups + snap.alias_groups, terms.surface, terms.names, None,
             snap.present_alternatives | {alt for group in terms.spelled_groups for alt in group},
-            snap.glossary_terms, terms.adjacent,
+            snap.glossary_terms, terms.adjacent, terms.acronyms,
         )
     else:
         concepts, query = expand_question(
             terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
-            snap.present_alternatives, snap.glossary_terms, terms.adjacent,
+            snap.present_alternatives, snap.glossary_terms, terms.adjacent, terms.acronyms,
         )
     return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap))
 

@@ -360,3 +360,9 @@ def test_names_written_together_are_one_name(kb: Knowledge) -> None:
 def test_ordinals_and_slang(kb: Knowledge, question: str, paragraph: int) -> None:
     answer = kb.ask(question, top_k=3)
     assert answer.answered and paragraph in [q.citation.paragraph for q in answer.quotes]
+
+
+def test_a_known_acronym_ties_a_question_alone(kb: Knowledge) -> None:
+    """'EU-US' is the only word the article shares with this question ('between Europe and the US')."""
+    answer = kb.ask("Does the executive think the EU-US negotiations are the company's business?", top_k=3)
+    assert answer.answered and 20 in [q.citation.paragraph for q in answer.quotes]
