@@ -127,17 +127,22 @@ def _can_answer(
     weights: Sequence[float],
     focus: Sequence[bool],
     want: qtype.Want,
+    phrases: Sequence[str] = (),
 ) -> bool:
     """Whether the passage can answer at all, whatever share of the words it covers.
 
     - the kind of answer asked for is there ("how many ...?" needs a number, see `qtype`);
     - every name the question is about is mentioned here, in the paragraph before, or in the
-      article's title or lead paragraph ("Does AWS notify customers ...?" is not answered by Microsoft's policy);
-    - the thing a "which X" question asks for is mentioned ("Which court ...?" needs a court);
+      article's title or lead ("Does AWS notify customers ...?" is not answered by Microsoft's
+      policy), and multi-word names with an everyday word are written as such ("Google Cloud");
+    - every thing a "which X" question asks for is mentioned ("Which court ...?" needs a court);
+    - more than one everyday word of a question of several concepts is covered;
     - some of what is asked besides the names is covered (MIN_CONTENT), unless the passage holds
       several of the question's names together (NAMES_TOGETHER).
     """
     if not qtype.can_answer(want, hit.passage.full_text):
+        return False
+    if phrases and not _holds_phrases(hit, index, phrases):
         return False
     around = hit.matched | hit.previous
     subject = index.subject_terms.get(hit.passage.article_slug, frozenset())
@@ -215,9 +220,7 @@ def rank_hits(
     scored = []
     for i, hit in enumerate(hits):
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
-        if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want):
-            cov = 0.0
-        elif cov > 0 and phrases and not _holds_phrases(hit, index, phrases):
+        if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want, phrases):
             cov = 0.0
         key = hit.score * qtype.bonus(want, hit.passage.text) * (1.0 + cov)
         scored.append((-key, i, hit, cov))
