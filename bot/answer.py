@@ -23,7 +23,7 @@ from functools import lru_cache
 from bot import qtype
 from bot.models import Answer, Citation, Quote
 from bot.search import Hit, SearchIndex
-from bot.text import Token, fold_for_match, iter_tokens, split_sentences, tokenize
+from bot.text import Token, fold_for_match, iter_tokens, split_sentences, strip_possessive, tokenize
 
 #: Share of the question's evidence weight the best passage must cover to answer.
 MIN_COVERAGE = 0.194
@@ -106,7 +106,7 @@ def _required_names(concept: Concept, index: SearchIndex) -> bool:
     """
     if not concept.name:
         return False
-    word = re.sub(r"['\u2019]s$", "", concept.label)
+    word = strip_possessive(concept.label)
     short_unknown = (
         len(word) <= 2 and word.isalpha() and not any(t in index for alt in concept.alternatives for t in alt)
     )

@@ -23,9 +23,9 @@ from bot.models import Answer, Article, Passage
 from bot.passages import split_article
 from bot.search import TOKEN_SIGNATURE, SearchIndex, passage_terms
 from bot.synonyms import load_synonyms
-from bot.text import STOPWORDS, clean_question, scan_tokens, tokenize
+from bot.text import clean_question, scan_tokens, strip_possessive, tokenize
 from bot.tokcache import TokenCache
-from bot.typos import Speller, is_common_word
+from bot.typos import Speller, capitalised_runs, is_common_word
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     for tok in tokens:
         term = tok.term
         word = text[tok.start : tok.end] if tok.start >= 0 else term
-        bare = re.sub(r"['\u2019]s$", "", word)  # "EDPS's"
+        bare = strip_possessive(word)  # "EDPS's"
         spelled = snap.speller.spelled_out.get(bare.lower()) if snap.speller is not None else None
         if (
             spelled
@@ -313,8 +313,7 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
             # known or not, a passage without it covers little of the question. Known acronyms
             # (ECPA, US) are exempt: their passages are found through the glossary anyway.
             # "Cloud" in "Google Cloud" is the corpus's everyday "cloud": not what the question is about
-            bare = re.sub(r"['\u2019]s$", "", word).lower()
-            common = snap.speller is not None and bare in snap.speller.common_nouns
+            common = snap.speller is not None and bare.lower() in snap.speller.common_nouns
             if (term not in known or not _is_acronym(word)) and not common:
                 names.add(term)
             elif _is_acronym(word) and not shouting:
@@ -354,22 +353,13 @@ def name_phrases(text: str, snap: Snapshot) -> tuple[str, ...]:
     if longer and all(w[:1].isupper() for w in longer):  # "What Microsoft Said About Privacy": Title Case
         return ()
     out: list[str] = []
-    for m in _CAPITAL_RUN_RE.finditer(text):
-        parts = re.split(r"[ \t-]+", m.group(0))
-        if _SENTENCE_START_RE.search(text[: m.start()]) and is_common_word(parts[0].lower()):
-            parts = parts[1:]  # "Does Google Cloud ...": "Does" only starts the sentence
-        runs: list[list[str]] = [[]]
-        for w in parts:  # "Microsoft Said About Privacy": cut at function words
-            if w.lower() in STOPWORDS or _is_acronym(w) and len(w) <= 2:
-                runs.append([])
-            else:
-                runs[-1].append(w)
-        for run in runs:
-            if len(run) < 2 or not any(w.lower() in snap.speller.common_nouns for w in run):
-                continue
-            if tuple(tokenize(" ".join(run))) in snap.present_alternatives:
-                continue  # a glossary or synonym name the articles use: matched as such already
-            out.append(" ".join(w.lower() for w in run))
+    # "Microsoft Said About Privacy": runs cut at function words; "EU-US" and "US" are acronyms
+    for run in capitalised_runs(text, _CAPITAL_RUN_RE, split=r"[ \t-]+", cut=lambda w: _is_acronym(w) and len(w) <= 2):
+        if len(run) < 2 or not any(w.lower() in snap.speller.common_nouns for w in run):
+            continue
+        if tuple(tokenize(" ".join(run))) in snap.present_alternatives:
+            continue  # a glossary or synonym name the articles use: matched as such already
+        out.append(" ".join(w.lower() for w in run))
     return tuple(dict.fromkeys(out))
 
 

@@ -82,6 +82,14 @@ def _stemmer() -> snowballstemmer.stemmer:
     return stemmer
 
 
+_POSSESSIVE_RE = re.compile(r"['\u2019]s$")
+
+
+def strip_possessive(word: str) -> str:
+    """The word without a trailing possessive: "EDPS's" -> "EDPS", "Microsoft\u2019s" -> "Microsoft"."""
+    return _POSSESSIVE_RE.sub("", word)
+
+
 def fold_quotes(text: str) -> str:
     """Curly quotes and dashes to ASCII, nothing else (case and characters kept)."""
     return text.translate(_QUOTE_FOLD)

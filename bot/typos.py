@@ -9,7 +9,7 @@ and keep counting against an answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -45,29 +45,41 @@ _CAMEL_RE = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,5}\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\u201c\u2018]\s*)$")
 
 
+def capitalised_runs(
+    text: str, pattern: re.Pattern[str], *, split: str = r"\s+", cut: Callable[[str], bool] = lambda w: False
+) -> list[list[str]]:
+    """The runs of capitalised words that `pattern` finds in `text`, as lists of words.
+
+    A common word that only starts the sentence ("Like Microsoft ...", "Does Google Cloud ...")
+    is not part of a run, and a run is cut at capitalised function words ("The", "And") and at
+    words `cut` names.
+    """
+    runs: list[list[str]] = []
+    for m in pattern.finditer(text):
+        parts = [w for w in re.split(split, m.group(0)) if w]
+        if parts and _SENTENCE_START.search(text[: m.start()]) and is_common_word(parts[0].lower()):
+            parts = parts[1:]
+        runs.append([])
+        for w in parts:
+            if w.lower() in STOPWORDS or cut(w):
+                runs.append([])
+            else:
+                runs[-1].append(w)
+    return [run for run in runs if run]
+
+
 def _spelled_out_names(text: str) -> list[tuple[str, str]]:
     """(initials, name) for the capitalised names of `text` an acronym may stand for.
 
     "European Data Protection Supervisor" -> "edps" (and its tail "dps"), "US Government" ->
-    "usg", "TechWeekEurope" -> "twe". A run is cut at capitalised function words ("The", "And"),
-    and a common word that only starts the sentence ("Like Microsoft ...") is not part of it.
+    "usg", "TechWeekEurope" -> "twe" (runs as `capitalised_runs` finds them).
     """
     out: list[tuple[str, str]] = []
-    for m in _PHRASE_RE.finditer(text):
-        parts = m.group(0).split()
-        if _SENTENCE_START.search(text[: m.start()]) and is_common_word(parts[0].lower()):
-            parts = parts[1:]
-        runs: list[list[str]] = [[]]
-        for w in parts:
-            if w.lower() in STOPWORDS:
-                runs.append([])
-            else:
-                runs[-1].append(w)
-        for run in runs:
-            for start in range(len(run) - 1):  # "EU Data Protection Directive": also "DPD"
-                initials = "".join(w if w.isupper() else w[0] for w in run[start:]).lower()
-                if len(initials) >= 3:
-                    out.append((initials, " ".join(run[start:])))
+    for run in capitalised_runs(text, _PHRASE_RE):
+        for start in range(len(run) - 1):  # "EU Data Protection Directive": also "DPD"
+            initials = "".join(w if w.isupper() else w[0] for w in run[start:]).lower()
+            if len(initials) >= 3:
+                out.append((initials, " ".join(run[start:])))
     for word in _CAMEL_RE.findall(text):
         out.append(("".join(c for c in word if c.isupper()).lower(), word))
     return out
