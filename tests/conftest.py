@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
-from fake_discord import FakeDiscord
+
+from tests.fake_discord import FakeDiscord
 
 
 @pytest.fixture
@@ -45,8 +46,8 @@ def write_bot_config(path: Path, fake: FakeDiscord, data_dir: Path, **overrides:
 
 @pytest.fixture
 async def run_bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
-    from bot.client import apply_api_base, create_bot
-    from bot.config import DEFAULT_API_BASE_URL, load_config
+    from bot.discord_shell.client import apply_api_base, create_bot
+    from bot.discord_shell.config import DEFAULT_API_BASE_URL, load_config
 
     started: list[tuple[Any, asyncio.Task[None]]] = []
 

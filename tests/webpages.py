@@ -7,11 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiohttp import web
 
-DATA = Path(__file__).parent / "data" / "articles"
+from tests.paths import MULTI_ARTICLES
+
+DATA = MULTI_ARTICLES
 
 
 @dataclass

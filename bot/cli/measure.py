@@ -1,0 +1,66 @@
+"""`python -m bot eval|bench|tune`: measuring the engine (the work is in bot.measure)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.cli.common import load_knowledge
+from bot.corpus.articles import DEFAULT_CORPUS_DIR
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.measure.evaluate import EvalFileError, evaluate, load_questions
+
+    try:
+        questions = load_questions(args.file)
+    except EvalFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    kb = load_knowledge(args)
+    summary, results = evaluate(questions, lambda q: kb.ask(q, top_k=5))
+    if args.json:
+        payload = {
+            "metrics": summary,
+            "questions": [
+                {"q": r.question.q, "kind": r.question.kind, "expect": list(r.question.expect),
+                 "answered": r.answered, "rank": r.rank, "passage_ids": list(r.passage_ids)}
+                for r in results
+            ],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    if args.misses:
+        for r in results:
+            if r.question.expect and (r.rank != 1):
+                print(f"  MISS rank={r.rank} answered={r.answered}: {r.question.q}  -> {r.passage_ids[:3]}")
+            if not r.question.expect and r.answered:
+                print(f"  NOT REFUSED: {r.question.q}  -> {r.passage_ids[:1]}")
+    s = summary
+    print(f"questions: {s['answerable']} answerable, {s['unanswerable']} unanswerable")
+    print(f"Recall@1  {s['recall@1']:.3f}")
+    print(f"Recall@3  {s['recall@3']:.3f}")
+    print(f"Recall@5  {s['recall@5']:.3f}")
+    print(f"MRR@5     {s['mrr@5']:.3f}")
+    print(f"unanswerable refused: {s['refused_unanswerable']}/{s['unanswerable']} "
+          f"({s['refused_unanswerable_rate']:.0%})")
+    print(f"answerable wrongly refused: {s['wrongly_refused']}/{s['answerable']} "
+          f"({s['wrongly_refused_rate']:.0%})")
+    return 0
+
+
+def cmd_bench(argv: list[str]) -> int:
+    """Benchmark the engine; the whole Answer is also timed on the bundled corpus."""
+    from bot.corpus.knowledge import Knowledge
+    from bot.measure.bench import main as bench_main
+
+    kb = Knowledge.load(DEFAULT_CORPUS_DIR)
+    texts = [p.full_text for p in kb.snapshot.passages]
+    return bench_main(argv, answer_fn=kb.ask, vocabulary_texts=texts)
+
+
+def cmd_tune(argv: list[str]) -> int:
+    from bot.measure.tune import main as tune_main
+
+    return tune_main(argv)

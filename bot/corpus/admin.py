@@ -1,0 +1,120 @@
+"""Adding, listing and removing articles: the service functions shared by the CLI and Discord.
+
+`python -m bot add|list|remove` (bot.cli.corpus) call `add_draft` and `list_entries`; the Discord
+`/corpus` commands call `add_from_url`, `add_from_upload`, `remove_live` and `list_entries`. Both
+get the same messages ("Added ... as `slug` (n passages)" or why not), so the two stay in step.
+No Discord import here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.corpus.articles import (
+    CorpusError,
+    add_article,
+    format_date,
+    load_corpus,
+)
+from bot.corpus.ingest import Draft, IngestError, Limits, Metadata, ingest_url, make_draft
+from bot.engine.models import Article
+from bot.engine.passages import split_article
+
+if TYPE_CHECKING:
+    from bot.corpus.knowledge import Knowledge
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "AddOutcome",
+    "ListEntry",
+    "add_draft",
+    "add_from_upload",
+    "add_from_url",
+    "draft_to_article",
+    "list_entries",
+    "remove_live",
+]
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    article: Article
+    passages: int
+
+    def message(self) -> str:
+        a = self.article
+        return (
+            f'Added "{a.title}" ({a.byline}) as `{a.slug}`: {len(a.paragraphs)} paragraphs, '
+            f"{self.passages} passage{'s' if self.passages != 1 else ''} searchable now."
+        )
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    article: Article
+    passages: int
+
+    def line(self) -> str:
+        a = self.article
+        return f"{a.slug}  {a.title} ({a.byline}) — {self.passages} passages"
+
+
+def draft_to_article(draft: Draft) -> Article:
+    """A Draft becomes an Article; the slug is chosen when it is stored (`add_article`)."""
+    return Article(
+        slug="",
+        title=draft.title,
+        publisher=draft.publisher,
+        paragraphs=draft.paragraphs,
+        url=draft.url,
+        published=draft.published,
+    )
+
+
+def passage_count(article: Article) -> int:
+    return len(split_article(article))
+
+
+def add_draft(corpus_dir: Path, draft: Draft) -> AddOutcome:
+    """Store a draft (blocking, for the CLI; the bot uses `Knowledge.add`)."""
+    stored = add_article(corpus_dir, draft_to_article(draft))
+    return AddOutcome(stored, passage_count(stored))
+
+
+async def add_from_url(knowledge: Knowledge, url: str, metadata: Metadata, limits: Limits) -> AddOutcome:
+    """Fetch, extract and store a page; the live index has it when this returns."""
+    draft = await ingest_url(url, metadata, limits)
+    stored, count = await knowledge.add(draft_to_article(draft))
+    return AddOutcome(stored, count)
+
+
+async def add_from_upload(
+    knowledge: Knowledge,
+    data: bytes,
+    *,
+    filename: str,
+    content_type: str | None,
+    metadata: Metadata,
+    limits: Limits,
+) -> AddOutcome:
+    """An uploaded file (already read, within the size limit) becomes a live article."""
+    draft = await asyncio.to_thread(
+        make_draft, data, name=filename, content_type=content_type, metadata=metadata, limits=limits
+    )
+    stored, count = await knowledge.add(draft_to_article(draft))
+    return AddOutcome(stored, count)
+
+
+async def remove_live(knowledge: Knowledge, slug: str) -> Article:
+    return await knowledge.remove(slug)
+
+
+def list_entries(corpus_dir: Path) -> tuple[list[ListEntry], tuple[str, ...]]:
+    """Every article with its passage count, plus the broken files that were skipped."""
+    loaded = load_corpus(corpus_dir)
+    return [ListEntry(a, passage_count(a)) for a in loaded.articles], loaded.errors

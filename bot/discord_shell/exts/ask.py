@@ -1,0 +1,288 @@
+"""Asking: `/ask`, mentions, DMs and answer channels; "More sources" paging and 👍/👎 feedback.
+
+A thin shell: it checks the question, applies the per-user cooldown, asks the core off the event
+loop, renders with `bot.discord_shell.embeds` and sends. Ranking and quoting are the core's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
+from bot.discord_shell.embeds import answer_embeds
+from bot.discord_shell.views import ExpiringView, send_ephemeral
+from bot.engine.models import Answer, Quote
+
+if TYPE_CHECKING:
+    from bot.corpus.knowledge import Knowledge
+    from bot.discord_shell.client import Bot
+
+log = logging.getLogger(__name__)
+
+#: If the core has not answered within this many seconds, defer the interaction (3 s rule).
+DEFER_AFTER = 1.5
+APOLOGY = "Sorry, something went wrong while answering. The error was logged; please try again."
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything needed to render an answer and page through it."""
+
+    answer: Answer
+    pages: tuple[tuple[Quote, ...], ...]  # page 0 is the answer's own quotes
+    coverage: str = ""
+
+    @property
+    def total_quotes(self) -> int:
+        return sum(len(p) for p in self.pages)
+
+    def header(self, page: int) -> str | None:
+        if len(self.pages) <= 1:
+            return None
+        first = sum(len(p) for p in self.pages[:page]) + 1
+        last = first + len(self.pages[page]) - 1
+        return f"Sources {first}–{last} of {self.total_quotes} (page {page + 1} of {len(self.pages)})"
+
+    def embeds(self, page: int = 0) -> list[discord.Embed]:
+        quotes = self.pages[page] if self.pages else ()
+        return answer_embeds(self.answer, coverage=self.coverage, quotes=quotes, header=self.header(page))
+
+
+def build_reply(kb: Knowledge, question: str, top_k: int, limit: int) -> Reply:
+    """Runs in a worker thread: the answer, plus further passages for "More sources"."""
+    answer = kb.ask(question, top_k=top_k)
+    if not answer.answered or not answer.quotes:
+        return Reply(answer=answer, pages=(), coverage=kb.coverage())
+    pages: list[tuple[Quote, ...]] = [tuple(answer.quotes)]
+    if limit > len(answer.quotes):
+        shown = {q.citation.passage_id for q in answer.quotes}
+        extra = [q for q in kb.ask(question, top_k=limit).quotes if q.citation.passage_id not in shown]
+        extra = extra[: max(limit - len(answer.quotes), 0)]
+        pages.extend(tuple(extra[i : i + top_k]) for i in range(0, len(extra), top_k))
+    return Reply(answer=answer, pages=tuple(pages))
+
+
+class FeedbackLog:
+    """Appends one JSON object per vote to `<data_dir>/feedback.jsonl`; never names the voter."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def _append(self, line: str) -> None:
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+
+    async def record(self, question: str, passage_ids: Sequence[str], vote: str) -> None:
+        entry = {
+            "question": question,
+            "passage_ids": list(passage_ids),
+            "vote": vote,
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        await asyncio.to_thread(self._append, json.dumps(entry, ensure_ascii=False))
+
+
+class AnswerView(ExpiringView):
+    """Buttons under an answer. Only the asker may page; anyone may vote once."""
+
+    def __init__(self, reply: Reply, *, asker_id: int, feedback: FeedbackLog, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.reply = reply
+        self.asker_id = asker_id
+        self.feedback = feedback
+        self.page = 0
+        self.voters: set[int] = set()
+        self.prev_button: discord.ui.Button[AnswerView] | None = None
+        self.more_button: discord.ui.Button[AnswerView] | None = None
+        if len(reply.pages) > 1:
+            self.prev_button = discord.ui.Button(label="Previous", emoji="◀️", custom_id="ask:prev", disabled=True)
+            self.more_button = discord.ui.Button(
+                label="More sources", style=discord.ButtonStyle.primary, custom_id="ask:more"
+            )
+            self.prev_button.callback = self._previous
+            self.more_button.callback = self._more
+            self.add_item(self.prev_button)
+            self.add_item(self.more_button)
+        up = discord.ui.Button(emoji="👍", custom_id="ask:vote:up", style=discord.ButtonStyle.secondary)
+        down = discord.ui.Button(emoji="👎", custom_id="ask:vote:down", style=discord.ButtonStyle.secondary)
+        up.callback = self._vote_up
+        down.callback = self._vote_down
+        self.add_item(up)
+        self.add_item(down)
+
+    def shown_passage_ids(self) -> list[str]:
+        if not self.reply.pages:
+            return []
+        return [q.citation.passage_id for q in self.reply.pages[self.page]]
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        if interaction.user.id != self.asker_id:
+            await send_ephemeral(
+                interaction,
+                "Only the person who asked can page through these sources. "
+                "Ask your own question with `/ask` to get your own answer.",
+            )
+            return
+        self.page = min(max(self.page + step, 0), len(self.reply.pages) - 1)
+        if self.prev_button is not None and self.more_button is not None:
+            self.prev_button.disabled = self.page == 0
+            self.more_button.disabled = self.page >= len(self.reply.pages) - 1
+        await interaction.response.edit_message(embeds=self.reply.embeds(self.page), view=self)
+
+    async def _more(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, +1)
+
+    async def _previous(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, -1)
+
+    async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
+        if interaction.user.id in self.voters:
+            await send_ephemeral(interaction, "You already rated this answer — thank you!")
+            return
+        self.voters.add(interaction.user.id)
+        # acknowledge first: the file append runs in a worker thread that may be queued
+        await send_ephemeral(interaction, "Thanks for the feedback! It helps us improve the answers.")
+        await self.feedback.record(self.reply.answer.question, self.shown_passage_ids(), vote)
+
+    async def _vote_up(self, interaction: discord.Interaction) -> None:
+        await self._vote(interaction, "up")
+
+    async def _vote_down(self, interaction: discord.Interaction) -> None:
+        await self._vote(interaction, "down")
+
+
+
+
+class Ask(commands.Cog):
+    """/ask, and questions by mention, in DMs and in the answer channels."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        config = bot.config
+        self.cooldown = UserCooldown(config.cooldown_questions, config.cooldown_seconds)
+        self.feedback = FeedbackLog(config.feedback_path)
+
+    # --- the shared path ----------------------------------------------------------------------
+
+    async def _reply_for(self, question: str) -> Reply:
+        config = self.bot.config
+        return await asyncio.to_thread(
+            build_reply, self.bot.knowledge, question, config.top_k, config.more_sources_limit
+        )
+
+    def _view(self, reply: Reply, asker_id: int) -> AnswerView:
+        return AnswerView(
+            reply, asker_id=asker_id, feedback=self.feedback, timeout=self.bot.config.view_timeout_seconds
+        )
+
+    def _cooldown_note(self, wait: float) -> str:
+        return f"You're asking quickly — please try again in {math.ceil(wait)} s."
+
+    # --- /ask ---------------------------------------------------------------------------------
+
+    @app_commands.command(name="ask", description="Ask about cloud data sovereignty; I reply with quotes and citations")
+    @app_commands.describe(question="Your question, e.g. Why did Microsoft sue the US government?")
+    async def ask(
+        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]
+    ) -> None:
+        check = check_question(question)
+        if not check.ok:
+            await send_ephemeral(interaction, check.problem or "")
+            return
+        wait = self.cooldown.hit(interaction.user.id)
+        if wait:
+            await send_ephemeral(interaction, self._cooldown_note(wait))
+            return
+        task = asyncio.ensure_future(self._reply_for(check.question))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:  # slow corpus (e.g. mid-reload): acknowledge now, answer when ready
+            await interaction.response.defer(thinking=True)
+        reply = await task
+        view = self._view(reply, interaction.user.id)
+        if interaction.response.is_done():
+            view.message = await interaction.followup.send(embeds=reply.embeds(), view=view, wait=True)
+        else:
+            response = await interaction.response.send_message(embeds=reply.embeds(), view=view)
+            resource = response.resource if response is not None else None
+            if isinstance(resource, discord.InteractionMessage):
+                view.message = resource
+            else:
+                view.message = await interaction.original_response()
+
+    # --- messages -----------------------------------------------------------------------------
+
+    def question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot, or None if the message is not for the bot."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.webhook_id is not None:
+            return None
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return None
+        content = message.content or ""
+        if isinstance(message.channel, discord.DMChannel | discord.GroupChannel):  # a DM
+            return re.sub(rf"<@!?{me.id}>", " ", content)
+        mention = re.compile(rf"<@!?{me.id}>")
+        # a guild message whose guild is not cached yet (no GUILD_CREATE) is still a guild message
+        own_role = message.guild.self_role if message.guild is not None else None
+        if mention.search(content):
+            return mention.sub(" ", content)
+        if own_role is not None and f"<@&{own_role.id}>" in content:
+            return content.replace(f"<@&{own_role.id}>", " ")
+        if message.reference is None and any(u.id == me.id for u in message.mentions):
+            # mentioned without the <@id> token in the text (some clients and bridges do this);
+            # a *reply* to the bot also lists it in mentions but is not a question to it
+            return re.sub(rf"^\s*@{re.escape(me.name)}\b", " ", content, flags=re.IGNORECASE)
+        channel_ids = {message.channel.id, getattr(message.channel, "parent_id", None)}
+        if channel_ids & set(self.bot.config.answer_channel_ids) and content.strip():
+            return content
+        return None
+
+    async def _send_reply(self, message: discord.Message, **kwargs: Any) -> discord.Message:
+        return await message.channel.send(
+            reference=message.to_reference(fail_if_not_exists=False), mention_author=False, **kwargs
+        )
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        question = self.question_in(message)
+        if question is None:
+            return
+        try:
+            check = check_question(question)
+            if not check.ok:
+                await self._send_reply(message, content=check.problem)
+                return
+            wait = self.cooldown.hit(message.author.id)
+            if wait:
+                await self._send_reply(message, content=self._cooldown_note(wait), delete_after=max(wait, 5.0))
+                return
+            reply = await self._reply_for(check.question)
+            view = self._view(reply, message.author.id)
+            view.message = await self._send_reply(message, embeds=reply.embeds(), view=view)
+        except Exception:
+            log.exception("error while answering message %s", message.id)
+            try:
+                await self._send_reply(message, content=APOLOGY)
+            except discord.HTTPException:
+                log.warning("could not send the apology for message %s", message.id)
+
+
+async def setup(bot: Bot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,228 @@
+"""What kind of answer a question wants, and whether a passage holds one.
+
+"How many requests...?" wants a number, "When did...?" a time, "Who...?" a name. Among passages
+that match a question's words about equally, the one that holds the kind of thing asked for is
+the better answer; `bonus` turns that into a small multiplier on the BM25 score, so it reorders
+near-ties but never lifts a passage that does not match the question.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from functools import lru_cache
+
+from bot.engine.text import fold_quotes
+
+
+class Want(Enum):
+    AMOUNT = "amount"  # of money: a price, a fee, a salary
+    NUMBER = "number"
+    TIME = "time"
+    NAME = "name"
+    REASON = "reason"
+    OTHER = "other"
+
+
+_MONEY = r"(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets?|turnover|profits?)"
+# "What is X's salary?", "What are Google Cloud prices?", "the price of ...", "How much does X
+# charge?": an amount of money is asked for; "What did they say about revenue?" is not
+_AMOUNT_Q = re.compile(
+    rf"^\W*(what|which)\W+(is|are|was|were|'s)\b[^?]*\b{_MONEY}\b"
+    rf"|\b{_MONEY}\s+(of|for|per)\b"
+    r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee)\b"
+    r"|\bhow (expensive|cheap)\b",
+    re.I,
+)
+_NUMBER_Q = re.compile(
+    r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b", re.I
+)
+# "When did ...?" asks for a time; "When authorities ask, does it ...?" and "when it comes to" do not
+_AUX = r"(did|does|do|was|were|is|are|will|would|has|have|had|can|could|should|'s)"
+_TIME_Q = re.compile(
+    rf"(^|[.?!]\s*|\b(and|so|but)\s+)when\s+{_AUX}\b|\bwhen\W*$|\bsince when\b"
+    r"|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b|\bhow long ago\b",
+    re.I,
+)
+_NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
+                     re.I)
+
+_REASON_Q = re.compile(
+    r"^\W*((and|so|but)\s+)?(why|how come)\b|\bwhy\W*$"
+    r"|\bwhat(\s+(is|was|are|were)|'s) the (reason|point|purpose|aim|goal)\b",
+    re.I,
+)
+# a clause giving a reason or a purpose: "in the hope of gaining", "for the right to tell", "because"
+_REASON_P = re.compile(
+    r"\b(because|as a result|due to|in order to|so that|in the hope of|for the right to|the reason|"
+    r"to ensure|to make sure|as they considered|which is why|that is why|since it|human nature)\b",
+    re.I,
+)
+_NUMBER_P = re.compile(
+    # a count, not part of an identifier ("Directive 95/46/EC", "Article 29" is still a number)
+    r"(?<![/\w])\d+(?:[.,]\d+)?(?![/\w])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|dozen)\b",
+    re.I,
+)
+_AMOUNT_P = re.compile(
+    r"[$\u20ac\u00a3\u00a5]\s?\d|\d(?:[\d.,]*)\s?(?:dollars?|euros?|pounds?|usd|eur|gbp|cents?|pence)\b"
+    r"|\b(?:free of charge|at no (?:extra )?cost)\b",
+    re.I,
+)
+_TIME_P = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|yesterday|today|tomorrow|ago|last (week|month|year)|"
+    r"(19|20)\d\d)\b|\b\w+ days? (before|after)\b",
+    re.I,
+)
+# A capitalised word that does not start a sentence: a rough but cheap sign of a name.
+_NAME_P = re.compile(r"(?<![.!?:]\s)(?<!^)(?<![\u201c\"'(])\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+#: Relative score bonus for a passage that holds the kind of answer asked for (chosen on the dev set).
+BONUS = 0.15
+
+
+def _plain(question: str) -> str:
+    """Curly quotes folded ("What\u2019s" is "What's"): phones type them, the patterns use straight ones."""
+    return fold_quotes(question)
+
+
+def wants(question: str) -> Want:
+    question = _plain(question)
+    if _AMOUNT_Q.search(question):
+        return Want.AMOUNT
+    if _NUMBER_Q.search(question):
+        return Want.NUMBER
+    if _TIME_Q.search(question):
+        return Want.TIME
+    if _REASON_Q.search(question):  # before "who": "Why did the people who run Azure ...?"
+        return Want.REASON
+    if _NAME_Q.search(question):
+        return Want.NAME
+    return Want.OTHER
+
+
+@lru_cache(maxsize=16384)
+def holds(want: Want, text: str) -> bool:
+    if want is Want.AMOUNT:
+        return bool(_AMOUNT_P.search(text))
+    if want is Want.NUMBER:
+        return bool(_NUMBER_P.search(text))
+    if want is Want.TIME:
+        return bool(_TIME_P.search(text))
+    if want is Want.NAME:
+        return bool(_NAME_P.search(text))
+    if want is Want.REASON:
+        return bool(_REASON_P.search(text))
+    return False
+
+
+def bonus(want: Want, text: str, weight: float = BONUS) -> float:
+    """Multiplier for a passage's score: 1 + weight when it holds the kind of answer wanted."""
+    return 1.0 + weight if want is not Want.OTHER and holds(want, text) else 1.0
+
+
+
+def can_answer(want: Want, text: str) -> bool:
+    """False when the question wants an amount of money, a number or a time and `text` holds none.
+
+    Names are everywhere in news text, so "who" questions are not filtered this way.
+    """
+    if want in (Want.AMOUNT, Want.NUMBER, Want.TIME):
+        return holds(want, text)
+    return True
+
+
+# Words that end the noun phrase after "which"/"what": verbs that start the clause, prepositions.
+_CLAUSE = frozenset(
+    "is are was were be been being am 's do does did has have had can could will would should shall may might "
+    "must of in on for to by with from about at as into over under than that this these those it its they "
+    "he she we you i there if when where why how who whom whose not the a an his her their our my your".split()
+)
+# Heads that ask for nothing the passage must name ("what kind of", "which way") or that a name
+# answers ("which company", "what law": the Electronic Communications Privacy Act is the answer)
+_OPEN_HEADS = frozenset(
+    "kind kinds type types sort sorts way ways reason reasons thing things part parts role example examples "
+    "name names aspect aspects one ones else exactly happened happens "
+    "company companies firm firms person people group groups body bodies organisation organisations "
+    "organization organizations country countries nation nations city cities law laws act acts "
+    "regulation regulations rule rules agency agencies provider providers rival rivals competitor "
+    "competitors state states party parties official officials executive executives "
+    # a time or a number is checked by `can_answer`, not by the word: "on what day" -> "Thursday"
+    "day days date dates year years month months time times week weeks period hour hours minute minutes "
+    "number amount percentage proportion "
+    # categories that a named instance answers: "which publication" -> "TechWeekEurope"
+    "publication publications protection protections technology technologies document documents "
+    "term terms question questions measure measures mechanism mechanisms tool tools service services "
+    "product products feature features option options step steps method methods right rights "
+    "principle principles promise promises problem problems issue issues concern concerns "
+    # what a passage says in its own words: "what is the purpose of", "what was the response to"
+    "point purpose aim goal meaning significance status nature age size length duration role position "
+    "view views stance opinion attitude response reaction answer basis source cause effect effects impact "
+    "main key difference "
+    # qualities and factors: "what quality should buyers look for" -> "trust"
+    "quality qualities characteristic characteristics factor factors attribute attributes property "
+    "properties value values trait traits "
+    # what a passage tells rather than names: "what are the details of", "the latest on"
+    "detail details background story latest situation deal context overview summary news history "
+    "implication implications consequence consequences scope idea argument case "
+    # what a passage says, in its own words: "what reassurance does the firm give" -> "a strong message"
+    "message messages statement statements comment comments remark remarks claim claims assurance "
+    "assurances reassurance reassurances pledge pledges commitment commitments warning warnings advice "
+    "explanation explanations justification text texts provision provisions entitlement entitlements "
+    "guarantee guarantees plan plans strategy strategies approach approaches".split()
+)
+_AUXILIARIES = frozenset(
+    "is are was were be been 's do does did has have had can could will would should shall may might must".split()
+)
+_OF_Q = re.compile(
+    r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+the\s+(?:[\w'-]+\s+){0,2}?([\w'-]+)\s+"
+    r"(?:of|in|for|on|behind|about|to|with|against|from)\b",
+    re.I,
+)
+# the question's own wh-word, at its start (after a preposition or conjunction at most): "which"
+# inside a clause ("the act which Microsoft attacked") asks for nothing
+_FOCUS_Q = re.compile(
+    r"^\W*(?:(?:in|on|at|for|from|to|by|with|of|about|and|so|but|under|through)\s+)?"
+    r"(which|what|how many)\s+((?:[\w'-]+\s*){1,8})",
+    re.I,
+)
+
+
+def focus(question: str) -> tuple[str, ...]:
+    """The head noun of what a "which/what/how many X ...?" or "what was the X of ...?" question
+    asks for.
+
+    "Which judge is hearing the case?" asks for a judge: a passage about the case that names no
+    judge cannot answer it. None when the question asks openly ("What did Microsoft say?"), for
+    a kind of thing a name answers ("Which company ...?", "What law ...?": the Act's name is the
+    answer, not the word "law"), or for something the passage says in its own words ("What is
+    the purpose of ...?"). "Which court and judge ...?" asks for both.
+    """
+    question = _plain(question)
+    of = _OF_Q.search(question)
+    if of:  # "What was the outcome of the lawsuit?" asks for an outcome
+        head = of.group(1)
+        return () if head.lower() in _OPEN_HEADS | _CLAUSE else (head,)
+    m = _FOCUS_Q.search(question)
+    if not m:
+        return ()
+    out: list[str] = []
+    stop = ""
+    for w in re.findall(r"[\w'-]+", m.group(2)):
+        if w.lower() in _CLAUSE:
+            stop = w.lower()
+            break
+        out.append(w)
+    if stop not in _AUXILIARIES:
+        # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
+        # after it the phrase ends in the question's verb (or we cannot tell where it ends)
+        return ()
+    # the head noun names the thing asked for; its modifiers are often paraphrased ("which
+    # constitutional amendment" -> "the fourth amendment"). "Which court and city": each head.
+    if not out:
+        return ()
+    heads = [w for w, nxt in zip(out, [*out[1:], ""], strict=True) if nxt.lower() in ("", "and", "or")]
+    if not heads or any(w.lower() in _OPEN_HEADS for w in out if w not in heads):
+        return ()
+    return tuple(h for h in heads if h.lower() not in _OPEN_HEADS)

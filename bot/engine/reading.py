@@ -1,0 +1,278 @@
+"""Reading a question: what it asks about, in the corpus's own words.
+
+`interpret` turns the question's text into concepts (each a set of alternative token sequences:
+the words as written, their glossary and synonym equivalents, corrected typos), the BM25 query,
+the names and acronyms the question uses, and the exact phrases it quotes. The relevance rule in
+`bot.engine.answer` then checks passages against these concepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.engine.answer import NAME_BOOST, Concept
+from bot.engine.snapshot import Snapshot
+from bot.engine.speller import capitalised_runs, is_common_word
+from bot.engine.text import scan_tokens, strip_possessive, tokenize
+
+
+def _find(seq: Sequence[str], sub: Sequence[str]) -> int:
+    n = len(sub)
+    if n == 0:
+        return -1
+    for i in range(len(seq) - n + 1):
+        if list(seq[i : i + n]) == list(sub):
+            return i
+    return -1
+
+
+def expand_question(
+    terms: Sequence[str],
+    alias_groups: Sequence[Sequence[Sequence[str]]],
+    surface: dict[str, str] | None = None,
+    names: frozenset[str] = frozenset(),
+    group_index: dict[str, tuple[int, ...]] | None = None,
+    present_alternatives: frozenset[tuple[str, ...]] | None = None,
+    glossary_terms: frozenset[tuple[str, ...]] = frozenset(),
+    adjacent: frozenset[tuple[str, str]] = frozenset(),
+    acronyms: frozenset[str] = frozenset(),
+) -> tuple[list[Concept], list[str]]:
+    """Group question terms into concepts; a glossary term or alias brings its equivalents along.
+
+    Returns the concepts (for the relevance rule) and the query terms for BM25 (the question's
+    own terms plus the equivalents' terms, so "ECPA" also finds "Electronic Communications
+    Privacy Act").
+    """
+    remaining = list(terms)
+    concepts: list[Concept] = []
+    # the question's own words count twice, equivalents once: an equivalent helps but never outweighs
+    query = list(terms) * 2
+    present = set(terms)
+    if group_index is not None:  # only groups sharing a word with the question, in file order
+        candidates = sorted({gi for t in present for gi in group_index.get(t, ())})
+        groups: Sequence[Sequence[Sequence[str]]] = [alias_groups[gi] for gi in candidates]
+    else:
+        groups = alias_groups
+    # only groups with an alternative whose words all occur in the question can match
+    pending = [
+        alts
+        for alts in ([tuple(a) for a in g if a] for g in groups)
+        if any(present.issuperset(a) for a in alts)
+    ]
+    while True:
+        # the longest name present wins, across groups ("EU US" before "US", "Electronic
+        # Communications Privacy Act" before "act"); on a tie the earlier group wins
+        best: tuple[int, int, tuple[str, ...]] | None = None
+        for gi, group_alts in enumerate(pending):
+            for cand in group_alts:
+                if (best is None or len(cand) > len(best[2])) and (pos := _find(remaining, cand)) >= 0:
+                    best = (gi, pos, cand)
+        if best is None:
+            break
+        gi, pos, alt = best
+        alts = pending.pop(gi)
+        del remaining[pos : pos + len(alt)]
+        # the group's other names in the question are the same thing: "the Redmond software giant"
+        for other in alts:
+            while (at := _find(remaining, other)) >= 0:
+                del remaining[at : at + len(other)]
+        # a name matched through its group ("MS" for Microsoft) is found under any of its forms;
+        # boosting it too made the rule refuse more answerable questions (README, "Measured")
+        label = " ".join((surface or {}).get(t, t) for t in alt)
+        concepts.append(
+            Concept(
+                label, tuple(frozenset(a) for a in alts), name=any(t in names for t in alt),
+                term=any(a in glossary_terms for a in alts) or any(t in acronyms for t in alt),
+            )
+        )
+        for other in alts:
+            # an equivalent the corpus never holds whole adds only noise: "Redmond company" would
+            # make every passage saying "company" look relevant to a question about Microsoft
+            if other != alt and (present_alternatives is None or other in present_alternatives):
+                query.extend(t for t in other if t not in query)
+    seen: set[str] = set()
+    # names written next to each other are one name ("Satya Nadella"): they share a name group
+    follows = adjacent
+    group, last = 0, None
+    for t in remaining:
+        if t not in seen:
+            seen.add(t)
+            boost = NAME_BOOST if t in names else 1.0
+            if t in names and (last, t) not in follows:
+                group += 1
+            last = t if t in names else None
+            concepts.append(
+                Concept((surface or {}).get(t, t), (frozenset([t]),), boost, name=t in names,
+                        term=t in acronyms, name_group=group if t in names else 0)
+            )
+    return concepts, query
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    terms: list[str]
+    corrections: list[tuple[str, str]]  # (word as typed, word it was read as)
+    surface: dict[str, str]  # term -> the word as typed, for messages
+    names: frozenset[str]  # terms typed as a name, or an acronym the corpus never writes
+    # acronyms an article spells out: ((acronym,), (its words...)), an alias group for this question
+    spelled_groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # (term, next term) written next to each other, only white space or a hyphen between
+    adjacent: frozenset[tuple[str, str]] = frozenset()
+    acronyms: frozenset[str] = frozenset()  # known acronyms typed as such ("EU", "ECPA")
+
+
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
+
+
+_WORDS_RE = re.compile(r"[^\W\d_][^\W_]+")
+
+
+def _is_acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _looks_like_name(text: str, start: int, word: str) -> bool:
+    """An acronym (GDPR, S3) anywhere, or a capitalised word that does not start a sentence."""
+    if _is_acronym(word) or any(c.isdigit() for c in word):  # "GDPR", "S3", "in 2015"
+        return True
+    return word[:1].isupper() and not _SENTENCE_START_RE.search(text[:start])
+
+
+def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
+    """Tokenise a question; a word the corpus never uses is read as a close corpus word if one exists."""
+    terms: list[str] = []
+    corrections: list[tuple[str, str]] = []
+    surface: dict[str, str] = {}
+    names: set[str] = set()
+    acronyms: set[str] = set()
+    spelled_groups: list[tuple[tuple[str, ...], ...]] = []
+    known = snap.index
+    tokens = scan_tokens(text)  # uncached: questions must not fill the passage cache
+    words = _WORDS_RE.findall(text)
+    shouting = sum(1 for w in words if _is_acronym(w)) * 2 > len(words)  # "WHAT IS PRIVACY SHIELD"
+    for tok in tokens:
+        term = tok.term
+        word = text[tok.start : tok.end] if tok.start >= 0 else term
+        bare = strip_possessive(word)  # "EDPS's"
+        spelled = snap.speller.spelled_out.get(bare.lower()) if snap.speller is not None else None
+        if (
+            spelled
+            and not shouting
+            and _is_acronym(bare)
+            and len(bare) >= 3
+            and term not in known
+            and term not in snap.alias_index
+            and not is_common_word(bare.lower())  # "EAT", "CPA": words, or someone else's acronym
+        ):
+            # "EDPS" where an article writes "European Data Protection Supervisor": one name, found
+            # under either form
+            if (bare, spelled) not in corrections:
+                corrections.append((bare, spelled))
+            phrase = tuple(tokenize(spelled))
+            if phrase and ((term,), phrase) not in spelled_groups:
+                spelled_groups.append(((term,), phrase))
+            names.add(term)
+            surface.setdefault(term, bare)
+            terms.append(term)
+            continue
+        if (
+            not shouting
+            and snap.speller is not None
+            and _is_acronym(word)
+            and len(word) >= 3
+            and word not in snap.speller.acronyms
+            and term not in snap.alias_acronyms
+            # "MICROSOFT" is Microsoft shouted; "CLOUD" (the corpus says "cloud") is an acronym;
+            # "MSFT", unknown to the articles, is a name of the Microsoft synonym group
+            and (word.lower() in snap.speller.common_nouns or (term not in known and term not in snap.alias_index))
+        ):
+            # "CLOUD Act" is not about clouds: an acronym the corpus never writes is a name it lacks
+            term = f"{term}#acronym"
+            names.add(term)
+            surface.setdefault(term, word)
+            terms.append(term)
+            continue
+        if term not in known and snap.speller is not None:
+            fixed = snap.speller.correct(word)
+            if fixed is not None:
+                new_terms = tokenize(fixed)
+                if new_terms and all(t in known for t in new_terms):
+                    corrections.append((word, fixed))
+                    terms.extend(new_terms)
+                    continue
+        if tok.start >= 0 and _looks_like_name(text, tok.start, word):
+            # a name is what the question is about ("Amazon" in "How much does Amazon charge?"):
+            # known or not, a passage without it covers little of the question. Known acronyms
+            # (ECPA, US) are exempt: their passages are found through the glossary anyway.
+            # "Cloud" in "Google Cloud" is the corpus's everyday "cloud": not what the question is about
+            common = snap.speller is not None and bare.lower() in snap.speller.common_nouns
+            if (term not in known or not _is_acronym(word)) and not common:
+                names.add(term)
+            elif _is_acronym(word) and not shouting:
+                acronyms.add(term)  # "EU", "ECPA": a known acronym is specific, if not a name to require
+        surface.setdefault(term, word)
+        terms.append(term)
+    adjacent = frozenset(
+        (a.term, b.term) for a, b in zip(tokens, tokens[1:], strict=False)
+        if a.start >= 0 and b.start >= 0 and re.fullmatch(r"[\s-]*", text[a.end : b.start])
+    )
+    return QuestionTerms(
+        terms, corrections, surface, frozenset(names), tuple(spelled_groups), adjacent, frozenset(acronyms)
+    )
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """A question as the engine reads it: concepts for the relevance rule, terms for BM25."""
+
+    concepts: list[Concept]
+    query: list[str]
+    corrections: list[tuple[str, str]]
+    # names of several capitalised words that include an everyday word of the corpus ("Google
+    # Cloud", "European Data Protection Board"): a passage must hold them as written, since each
+    # word alone is everywhere ("drawing board", "data protection group")
+    phrases: tuple[str, ...] = ()
+
+
+_CAPITAL_RUN_RE = re.compile(r"[A-Z][\w]*(?:[ \t-]+[A-Z][\w]*)+")
+
+
+def name_phrases(text: str, snap: Snapshot) -> tuple[str, ...]:
+    """The question's multi-word names that a passage must hold as a phrase (see Interpretation)."""
+    if snap.speller is None:
+        return ()
+    longer = [w for w in _WORDS_RE.findall(text) if len(w) > 3]
+    if longer and all(w[:1].isupper() for w in longer):  # "What Microsoft Said About Privacy": Title Case
+        return ()
+    out: list[str] = []
+    # "Microsoft Said About Privacy": runs cut at function words; "EU-US" and "US" are acronyms
+    for run in capitalised_runs(text, _CAPITAL_RUN_RE, split=r"[ \t-]+", cut=lambda w: _is_acronym(w) and len(w) <= 2):
+        if len(run) < 2 or not any(w.lower() in snap.speller.common_nouns for w in run):
+            continue
+        if tuple(tokenize(" ".join(run))) in snap.present_alternatives:
+            continue  # a glossary or synonym name the articles use: matched as such already
+        out.append(" ".join(w.lower() for w in run))
+    return tuple(dict.fromkeys(out))
+
+
+def interpret(text: str, snap: Snapshot) -> Interpretation:
+    """Question words -> concepts and BM25 query, with the snapshot's aliases and vocabulary.
+
+    The one reading of a question, shared by `Knowledge.ask` and `python -m bot tune`.
+    """
+    terms = question_terms(text, snap)
+    if terms.spelled_groups:  # rare: scan every group once rather than keep a second index
+        concepts, query = expand_question(
+            terms.terms, terms.spelled_groups + snap.alias_groups, terms.surface, terms.names, None,
+            snap.present_alternatives | {alt for group in terms.spelled_groups for alt in group},
+            snap.glossary_terms, terms.adjacent, terms.acronyms,
+        )
+    else:
+        concepts, query = expand_question(
+            terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
+            snap.present_alternatives, snap.glossary_terms, terms.adjacent, terms.acronyms,
+        )
+    return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap))
