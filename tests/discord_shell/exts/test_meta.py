@@ -25,6 +25,8 @@ async def test_help_says_how_to_ask(fake, run_bot):
     assert is_ephemeral(reply)
     text = visible_text(reply)
     assert "/ask" in text and "/sources" in text and "More sources" in text
+    assert "/glossary" in text, "the help names every command a member can use"
+    assert "/corpus" in text and "admin" in text, "the help says /corpus exists for admins"
 
 
 async def test_commands_are_synced_to_the_configured_guild(fake, run_bot):
