@@ -185,11 +185,35 @@ def render_article(article: Article) -> str:
     return f"---\n{front}---\n" + "\n\n".join(article.paragraphs) + "\n"
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux: /proc)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic set-and-restore
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode an ordinary new file gets (0644 under the usual umask 022).
+
+    `tempfile.mkstemp` creates 0600 files; renamed into place they would stay unreadable for a bot
+    service that runs as another user than the admin who added the article.
+    """
+    return 0o666 & ~_umask()
+
+
 def _atomic_write(folder: Path, slug: str, data: bytes) -> Path:
     """Temporary file in the same folder, flush + fsync, then rename: never half a file."""
     target = folder / f"{slug}.md"
     fd, tmp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=folder)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

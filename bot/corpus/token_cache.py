@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.corpus.articles import file_mode
+
 log = logging.getLogger(__name__)
 
 _FORMAT = 1  # bump when the file layout changes
@@ -83,6 +85,7 @@ class TokenCache:
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.cache_dir, prefix=".tmp-", suffix=".json")
+            os.fchmod(fd, file_mode())  # readable like the articles it caches, not mkstemp's 0600
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
             os.replace(tmp_name, path)

@@ -138,3 +138,16 @@ def test_lock_is_exclusive_between_openers(corpus: Path) -> None:
         with open(corpus / ".lock", "a+b") as fh:
             with pytest.raises(BlockingIOError):
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o027, 0o640)])
+def test_written_articles_take_the_usual_mode_under_the_umask(corpus: Path, umask: int, expected: int) -> None:
+    """A bot service running as another user must be able to read what `python -m bot add` wrote."""
+    old = os.umask(umask)
+    try:
+        stored = add_article(corpus, article(title=f"Mode {umask:o}", body=f"Readable text {umask}."))
+    finally:
+        os.umask(old)
+    path = corpus / "articles" / f"{stored.slug}.md"
+    assert path.stat().st_mode & 0o777 == expected
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")], "no temporary file left"

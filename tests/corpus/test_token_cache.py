@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -101,3 +102,13 @@ def test_keys_are_made_safe_for_file_names(tmp_path: Path) -> None:
     assert cache.path_for("../../etc/passwd").parent == tmp_path
     assert cache.get_or_compute("../../etc/passwd", compute) == TOKENS
     assert compute.calls == 1
+
+
+def test_cache_files_are_readable_like_the_articles(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        TokenCache(tmp_path / "tok", signature="v1").get_or_compute("abc123", Counter(TOKENS))
+    finally:
+        os.umask(old)
+    (entry,) = (tmp_path / "tok").glob("*.json")
+    assert entry.stat().st_mode & 0o777 == 0o644
