@@ -23,6 +23,7 @@ from discord.ext import commands
 
 from bot.discord_shell.config import DEFAULT_API_BASE_URL, Config, ConfigError, load_config
 from bot.discord_shell.exts import extension_names
+from bot.discord_shell.outside import describe_error, setup_logging
 from bot.discord_shell.views import send_ephemeral
 
 if TYPE_CHECKING:
@@ -164,22 +165,6 @@ def create_bot(config: Config, *, knowledge: Knowledge | None = None, **options:
     return cls(config, knowledge=knowledge, **options)
 
 
-class _Redact(logging.Filter):
-    """Belt and braces: blank the token out of any log record that would contain it."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg = message.replace(self.secret, "[token]")
-                record.args = ()
-        return True
-
-
 async def _run(config: Config, token: str) -> None:
     bot = create_bot(config)
     loop = asyncio.get_running_loop()
@@ -226,13 +211,7 @@ def run_from_cli(config_path: str | None, corpus: str | None) -> int:
         config.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return _error(f"config key 'data_dir': cannot create {config.data_dir} ({exc.strerror or exc})")
-    root = logging.getLogger()
-    for handler in list(root.handlers):  # the bot owns logging when it runs: one handler, one format
-        root.removeHandler(handler)
-    discord.utils.setup_logging(level=logging.getLevelName(config.log_level), root=True)
-    redact = _Redact(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+    setup_logging(logging.getLevelName(config.log_level), token)
 
     from bot.corpus.articles import CorpusError
 
@@ -250,9 +229,10 @@ def run_from_cli(config_path: str | None, corpus: str | None) -> int:
     except CorpusError as exc:
         return _error(f"cannot load the corpus: {exc}")
     except (OSError, aiohttp.ClientError, discord.GatewayNotFound, discord.HTTPException) as exc:
-        return _error(f"cannot connect to Discord at {config.api_base_url}: {exc}")
+        return _error(f"cannot connect to Discord at {config.api_base_url}: {describe_error(exc, token)}")
     except discord.ConnectionClosed as exc:
-        return _error(f"Discord closed the gateway connection (code {exc.code}): {exc.reason or 'no reason given'}")
+        reason = describe_error(Exception(exc.reason), token) if exc.reason else "no reason given"
+        return _error(f"Discord closed the gateway connection (code {exc.code}): {reason}")
     except Exception as exc:  # anything else: the traceback goes to the log, the user gets one line
         logging.getLogger(__name__).exception("the bot stopped on an unexpected error")
         return _error(f"the bot stopped on an unexpected error ({type(exc).__name__}); see the log")
