@@ -39,8 +39,9 @@ class ExpiringView(discord.ui.View):
     async def on_timeout(self) -> None:
         """The buttons expire: show them disabled so nobody clicks into the void."""
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
+            button = item.item if isinstance(item, discord.ui.DynamicItem) else item
+            if isinstance(button, discord.ui.Button):
+                button.disabled = True
         message = self.message
         if message is None:
             return

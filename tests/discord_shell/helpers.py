@@ -34,13 +34,19 @@ def is_ephemeral(message: dict[str, Any]) -> bool:
     return bool(int(message.get("flags") or 0) & 64)
 
 
-def button_ids(message: dict[str, Any]) -> list[str]:
+def full_button_ids(message: dict[str, Any]) -> list[str]:
+    """The custom_ids as sent, state included (e.g. ask:more:<answer key>:<page>)."""
     return [
         c.get("custom_id")
         for row in message.get("components") or []
         for c in row.get("components") or []
         if c.get("type") == 2
     ]
+
+
+def button_ids(message: dict[str, Any]) -> list[str]:
+    """What each button is, without the state its custom_id carries: ask:more, ask:vote:up, glossary:next."""
+    return [re.sub(r"(:[0-9a-f]{12})?(:\d+)?$", "", i or "") for i in full_button_ids(message)]
 
 
 async def buttons_live(bot: Any, message: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
@@ -50,8 +56,11 @@ async def buttons_live(bot: Any, message: dict[str, Any], timeout: float = 10.0)
     only when it has read the response. A human cannot click in between, a test can: so wait.
     """
     mid = int(message["id"])
-    views = bot._connection._view_store._views
+    store = bot._connection._view_store
+    ids = full_button_ids(message)
+    if ids and all(any(p.fullmatch(i) for p in store._dynamic_items) for i in ids):
+        return message  # persistent buttons: dispatched by their custom_id, from the first moment
     async with asyncio.timeout(timeout):
-        while mid not in views:
+        while mid not in store._views:
             await asyncio.sleep(0.005)
     return message

@@ -582,12 +582,15 @@ class FakeDiscord:
         msg_id = message if isinstance(message, int) else int(message["id"])
         msg = self.messages[msg_id]
         button = next((b for b in self.buttons(msg) if b.get("custom_id") == custom_id), None)
+        if button is None:  # "ask:more" names the button whose custom_id is ask:more:<state>
+            button = next((b for b in self.buttons(msg) if str(b.get("custom_id")).startswith(custom_id + ":")), None)
         if button is None:
             raise AssertionError(f"no button {custom_id!r} on message {msg_id}: {self.buttons(msg)}")
         if button.get("disabled"):
             raise AssertionError(f"button {custom_id!r} is disabled; a user cannot click it")
         channel_id = int(msg["channel_id"])
         dm = self._is_dm(channel_id)
+        custom_id = button["custom_id"]
         inter = self._base_interaction(3, {"custom_id": custom_id, "component_type": 2}, user, channel_id, dm)
         inter.payload["message"] = msg
         inter.message_id = msg_id

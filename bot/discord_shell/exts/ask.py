@@ -24,6 +24,7 @@ from discord.ext import commands
 
 from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
 from bot.discord_shell.embeds import answer_embeds
+from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
 from bot.discord_shell.views import ExpiringView, send_ephemeral
 from bot.engine.models import Answer, Quote
 
@@ -99,77 +100,6 @@ class FeedbackLog:
         await asyncio.to_thread(self._append, json.dumps(entry, ensure_ascii=False))
 
 
-class AnswerView(ExpiringView):
-    """Buttons under an answer. Only the asker may page; anyone may vote once."""
-
-    def __init__(self, reply: Reply, *, asker_id: int, feedback: FeedbackLog, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self.reply = reply
-        self.asker_id = asker_id
-        self.feedback = feedback
-        self.page = 0
-        self.voters: set[int] = set()
-        self.prev_button: discord.ui.Button[AnswerView] | None = None
-        self.more_button: discord.ui.Button[AnswerView] | None = None
-        if len(reply.pages) > 1:
-            self.prev_button = discord.ui.Button(label="Previous", emoji="◀️", custom_id="ask:prev", disabled=True)
-            self.more_button = discord.ui.Button(
-                label="More sources", style=discord.ButtonStyle.primary, custom_id="ask:more"
-            )
-            self.prev_button.callback = self._previous
-            self.more_button.callback = self._more
-            self.add_item(self.prev_button)
-            self.add_item(self.more_button)
-        up = discord.ui.Button(emoji="👍", custom_id="ask:vote:up", style=discord.ButtonStyle.secondary)
-        down = discord.ui.Button(emoji="👎", custom_id="ask:vote:down", style=discord.ButtonStyle.secondary)
-        up.callback = self._vote_up
-        down.callback = self._vote_down
-        self.add_item(up)
-        self.add_item(down)
-
-    def shown_passage_ids(self) -> list[str]:
-        if not self.reply.pages:
-            return []
-        return [q.citation.passage_id for q in self.reply.pages[self.page]]
-
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        if interaction.user.id != self.asker_id:
-            await send_ephemeral(
-                interaction,
-                "Only the person who asked can page through these sources. "
-                "Ask your own question with `/ask` to get your own answer.",
-            )
-            return
-        self.page = min(max(self.page + step, 0), len(self.reply.pages) - 1)
-        if self.prev_button is not None and self.more_button is not None:
-            self.prev_button.disabled = self.page == 0
-            self.more_button.disabled = self.page >= len(self.reply.pages) - 1
-        await interaction.response.edit_message(embeds=self.reply.embeds(self.page), view=self)
-
-    async def _more(self, interaction: discord.Interaction) -> None:
-        await self._turn(interaction, +1)
-
-    async def _previous(self, interaction: discord.Interaction) -> None:
-        await self._turn(interaction, -1)
-
-    async def _vote(self, interaction: discord.Interaction, vote: str) -> None:
-        if interaction.user.id in self.voters:
-            await send_ephemeral(interaction, "You already rated this answer — thank you!")
-            return
-        self.voters.add(interaction.user.id)
-        # acknowledge first: the file append runs in a worker thread that may be queued
-        await send_ephemeral(interaction, "Thanks for the feedback! It helps us improve the answers.")
-        await self.feedback.record(self.reply.answer.question, self.shown_passage_ids(), vote)
-
-    async def _vote_up(self, interaction: discord.Interaction) -> None:
-        await self._vote(interaction, "up")
-
-    async def _vote_down(self, interaction: discord.Interaction) -> None:
-        await self._vote(interaction, "down")
-
-
-
-
 class Ask(commands.Cog):
     """/ask, and questions by mention, in DMs and in the answer channels."""
 
@@ -178,6 +108,17 @@ class Ask(commands.Cog):
         config = bot.config
         self.cooldown = UserCooldown(config.cooldown_questions, config.cooldown_seconds)
         self.feedback = FeedbackLog(config.feedback_path)
+        # the buttons under answers; they outlive this process (see bot.discord_shell.persistent)
+        self.buttons = AnswerButtons(AnswerStore(config.data_dir / "answers"), self._reply_for, self.feedback.record)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*ANSWER_ITEMS)
+        pruned = await asyncio.to_thread(self.buttons.store.prune)
+        if pruned:
+            log.info("deleted %d answer record(s) older than %d days", pruned, KEEP_DAYS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*ANSWER_ITEMS)
 
     # --- the shared path ----------------------------------------------------------------------
 
@@ -187,10 +128,9 @@ class Ask(commands.Cog):
             build_reply, self.bot.knowledge, question, config.top_k, config.more_sources_limit
         )
 
-    def _view(self, reply: Reply, asker_id: int) -> AnswerView:
-        return AnswerView(
-            reply, asker_id=asker_id, feedback=self.feedback, timeout=self.bot.config.view_timeout_seconds
-        )
+    async def _view(self, reply: Reply, asker_id: int) -> ExpiringView:
+        record = await self.buttons.remember(reply, asker_id)
+        return answer_view(record, timeout=self.bot.config.view_timeout_seconds)
 
     def _cooldown_note(self, wait: float) -> str:
         return f"You're asking quickly — please try again in {math.ceil(wait)} s."
@@ -215,7 +155,7 @@ class Ask(commands.Cog):
         if not done:  # slow corpus (e.g. mid-reload): acknowledge now, answer when ready
             await interaction.response.defer(thinking=True)
         reply = await task
-        view = self._view(reply, interaction.user.id)
+        view = await self._view(reply, interaction.user.id)
         if interaction.response.is_done():
             view.message = await interaction.followup.send(embeds=reply.embeds(), view=view, wait=True)
         else:
@@ -274,7 +214,7 @@ class Ask(commands.Cog):
                 await self._send_reply(message, content=self._cooldown_note(wait), delete_after=max(wait, 5.0))
                 return
             reply = await self._reply_for(check.question)
-            view = self._view(reply, message.author.id)
+            view = await self._view(reply, message.author.id)
             view.message = await self._send_reply(message, embeds=reply.embeds(), view=view)
         except Exception:
             log.exception("error while answering message %s", message.id)

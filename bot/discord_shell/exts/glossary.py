@@ -18,7 +18,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_shell.embeds import COLOUR, LIMITS, NO_ANSWER_COLOUR, trim_marked, trim_words
-from bot.discord_shell.views import ExpiringView, send_ephemeral
+from bot.discord_shell.persistent import GLOSSARY_ITEMS, GlossaryPaging, glossary_view
+from bot.discord_shell.views import send_ephemeral
 from bot.engine.glossary import MAX_CHOICES, MAX_NAME_CHARS, Entry, Explanation, Glossary, Match
 from bot.engine.models import Quote
 
@@ -142,43 +143,6 @@ def choices_for(glossary: Glossary, current: str) -> list[app_commands.Choice[st
     ]
 
 
-# --- the list's page buttons ---------------------------------------------------------------------
-
-
-class ListView(ExpiringView):
-    """Previous/Next under the term list; anyone may page (the list is the same for everybody)."""
-
-    def __init__(self, pages: Sequence[str], total_terms: int, *, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self.pages = list(pages)
-        self.total_terms = total_terms
-        self.page = 0
-        self.prev_button: discord.ui.Button[ListView] = discord.ui.Button(
-            label="Previous", emoji="◀️", custom_id="glossary:prev", disabled=True
-        )
-        self.next_button: discord.ui.Button[ListView] = discord.ui.Button(
-            label="Next", emoji="▶️", custom_id="glossary:next", style=discord.ButtonStyle.primary
-        )
-        self.prev_button.callback = self._previous
-        self.next_button.callback = self._next
-        self.add_item(self.prev_button)
-        self.add_item(self.next_button)
-
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        self.page = min(max(self.page + step, 0), len(self.pages) - 1)
-        self.prev_button.disabled = self.page == 0
-        self.next_button.disabled = self.page >= len(self.pages) - 1
-        await interaction.response.edit_message(embed=list_embed(self.pages, self.page, self.total_terms), view=self)
-
-    async def _previous(self, interaction: discord.Interaction) -> None:
-        await self._turn(interaction, -1)
-
-    async def _next(self, interaction: discord.Interaction) -> None:
-        await self._turn(interaction, +1)
-
-
-
-
 # --- the cog --------------------------------------------------------------------------------------
 
 
@@ -193,6 +157,18 @@ class GlossaryCog(commands.Cog, name="Glossary"):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        # the list's page buttons outlive this process: they rebuild the pages from the glossary
+        self.paging = GlossaryPaging(pages=self._list_pages, embed=list_embed)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*GLOSSARY_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*GLOSSARY_ITEMS)
+
+    def _list_pages(self, interaction: discord.Interaction) -> tuple[list[str], int] | None:
+        glossary = self._glossary()
+        return (list_pages(glossary), len(glossary)) if glossary is not None else None
 
     def _glossary(self) -> Glossary | None:
         glossary = self.bot.knowledge.snapshot.glossary
@@ -244,7 +220,7 @@ class GlossaryCog(commands.Cog, name="Glossary"):
         if len(pages) == 1:
             await interaction.response.send_message(embed=embed)
             return
-        view = ListView(pages, len(glossary), timeout=self.bot.config.view_timeout_seconds)
+        view = glossary_view(0, len(pages), timeout=self.bot.config.view_timeout_seconds)
         response = await interaction.response.send_message(embed=embed, view=view)
         resource = response.resource if response is not None else None
         if isinstance(resource, discord.InteractionMessage):
