@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import discord
 
 from bot.corpus.articles import file_mode
+from bot.discord_shell.plain import page_text
 from bot.discord_shell.views import ExpiringView, send_ephemeral
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class Pages(Protocol):
     pages: tuple[tuple[Quote, ...], ...]
 
     def embeds(self, page: int = 0) -> list[discord.Embed]: ...
+
+    def header(self, page: int) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -333,10 +336,15 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         view = discord.ui.View(timeout=None)
         for item in answer_items(record.key, self.page, len(reply.pages)):
             view.add_item(item)
+        if interaction.app_permissions.embed_links:
+            content: dict[str, Any] = {"embeds": reply.embeds(self.page)}
+        else:  # the answer was sent as plain text: the page replaces it in the same message
+            quotes = reply.pages[self.page]
+            content = {"content": page_text(reply.answer, quotes, header=reply.header(self.page)), "embeds": []}
         if interaction.response.is_done():
-            await interaction.edit_original_response(embeds=reply.embeds(self.page), view=view)
+            await interaction.edit_original_response(**content, view=view)
         else:
-            await interaction.response.edit_message(embeds=reply.embeds(self.page), view=view)
+            await interaction.response.edit_message(**content, view=view)
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],

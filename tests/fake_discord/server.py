@@ -33,6 +33,8 @@ DISCORD_EPOCH_MS = 1420070400000
 MESSAGE_CONTENT_INTENT = 1 << 15
 LOADING = 1 << 7
 MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
+EMBED_LINKS = 1 << 14
 BASIC_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 6) | (1 << 31)  # view, send, embed...
 
 
@@ -143,6 +145,12 @@ class FakeDiscord:
         self.mod_role = self.snowflake()
         self.bot_role = self.snowflake()
         self.bot_user.role_ids = (self.bot_role,)
+        #: Each role's guild-wide permissions (the @everyone role's id is the guild's id).
+        self.role_permissions: dict[int, int] = {
+            self.everyone_role: BASIC_PERMISSIONS,
+            self.mod_role: BASIC_PERMISSIONS | MANAGE_GUILD,
+            self.bot_role: BASIC_PERMISSIONS,
+        }
         self.general = self.snowflake()
         self.answers = self.snowflake()
         self.alice = FakeUser(self.snowflake(), "alice")
@@ -204,10 +212,10 @@ class FakeDiscord:
             "preferred_locale": "en-US", "public_updates_channel_id": None, "nsfw_level": 0,
             "premium_progress_bar_enabled": False, "features": [], "emojis": [], "stickers": [],
             "roles": [
-                self._role(self.everyone_role, "@everyone", BASIC_PERMISSIONS),
-                self._role(self.mod_role, "Moderators", BASIC_PERMISSIONS | MANAGE_GUILD, position=1),
-                self._role(self.bot_role, "sovbot", BASIC_PERMISSIONS, managed=True, position=2,
-                           bot_id=self.bot_user.id),
+                self._role(self.everyone_role, "@everyone", self.role_permissions[self.everyone_role]),
+                self._role(self.mod_role, "Moderators", self.role_permissions[self.mod_role], position=1),
+                self._role(self.bot_role, "sovbot", self.role_permissions[self.bot_role], managed=True,
+                           position=2, bot_id=self.bot_user.id),
             ],
             "joined_at": "2024-01-01T00:00:00+00:00", "large": False, "unavailable": False,
             "member_count": len(self.users),
@@ -216,6 +224,55 @@ class FakeDiscord:
             "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
             "soundboard_sounds": [],
         }
+
+    # --- permissions (set them before the bot connects: they travel in GUILD_CREATE) ----------
+
+    def deny_bot(self, permission: int, channel: int | None = None) -> None:
+        """Take `permission` from the bot: in one channel by a permission overwrite on its role, or
+        guild-wide by removing it from @everyone and the bot's role."""
+        if channel is None:
+            for rid in (self.everyone_role, *self.bot_user.role_ids):
+                self.role_permissions[rid] &= ~permission
+            return
+        overwrites = self.channels[channel]["permission_overwrites"]
+        overwrites.append({"id": str(self.bot_role), "type": 0, "allow": "0", "deny": str(permission)})
+
+    def bot_permissions(self, channel_id: int) -> int:
+        """The bot's permissions in a guild channel, computed the way Discord does (roles, then the
+        channel's @everyone, role and member overwrites); everything in a DM."""
+        if channel_id not in self.channels:
+            return BASIC_PERMISSIONS
+        roles = (self.everyone_role, *self.bot_user.role_ids)
+        perms = 0
+        for rid in roles:
+            perms |= self.role_permissions.get(rid, 0)
+        if perms & ADMINISTRATOR:
+            return ~0
+        overwrites = {int(o["id"]): o for o in self.channels[channel_id].get("permission_overwrites") or []}
+        everyone = overwrites.get(self.everyone_role)
+        if everyone:
+            perms = (perms & ~int(everyone["deny"])) | int(everyone["allow"])
+        allow = deny = 0
+        for rid in self.bot_user.role_ids:
+            if rid in overwrites:
+                allow |= int(overwrites[rid]["allow"])
+                deny |= int(overwrites[rid]["deny"])
+        perms = (perms & ~deny) | allow
+        member = overwrites.get(self.bot_user.id)
+        if member:
+            perms = (perms & ~int(member["deny"])) | int(member["allow"])
+        return perms
+
+    def _without_forbidden_embeds(self, channel_id: int, body: dict[str, Any], what: str) -> dict[str, Any]:
+        """Like Discord: without Embed Links a bot's embeds are dropped from the message it sends or
+        edits, and a message left with nothing to show is refused (403 Missing Permissions)."""
+        if not body.get("embeds") or self.bot_permissions(channel_id) & EMBED_LINKS:
+            return body
+        log.info("%s: the bot lacks Embed Links in channel %s; its embeds are dropped", what, channel_id)
+        body = {**body, "embeds": []}
+        if not (body.get("content") or body.get("components") or body.get("files") or body.get("attachments")):
+            raise _HTTPError(403, "Missing Permissions", 50013)
+        return body
 
     def dm_channel_id(self, user: FakeUser) -> int:
         if user.id not in self.dm_channels:
@@ -486,7 +543,7 @@ class FakeDiscord:
             "id": str(iid), "application_id": str(self.app_id), "type": kind, "token": token,
             "version": 1, "locale": "en-US", "entitlements": [], "attachment_size_limit": 8 * 1024 * 1024,
             "channel_id": str(channel_id), "channel": self._channel_payload(channel_id),
-            "app_permissions": str(BASIC_PERMISSIONS),
+            "app_permissions": str(self.bot_permissions(channel_id)),
         }
         if data is not None:
             payload["data"] = data
@@ -753,6 +810,7 @@ class FakeDiscord:
         if channel_id not in self.channels and not self._is_dm(channel_id):
             raise _HTTPError(404, "Unknown Channel", 10003)
         self._check_send(body, f"POST /channels/{cid}/messages")
+        body = self._without_forbidden_embeds(channel_id, body or {}, f"POST /channels/{cid}/messages")
         ref = (body or {}).get("message_reference")
         if ref and ref.get("fail_if_not_exists", True) and int(ref["message_id"]) not in self.messages:
             raise _HTTPError(400, "Unknown message", 10008)
@@ -784,7 +842,8 @@ class FakeDiscord:
         if verb == "DELETE":
             self.deleted.add(int(mid))
             return 204, None
-        return 200, self._edit(msg, body or {}, f"PATCH message {mid}")
+        body = self._without_forbidden_embeds(int(cid), body or {}, f"PATCH message {mid}")
+        return 200, self._edit(msg, body, f"PATCH message {mid}")
 
     async def _r_no_content(self, **_: Any) -> tuple[int, Any]:
         return 204, None

@@ -25,6 +25,7 @@ from discord.ext import commands
 from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
 from bot.discord_shell.embeds import answer_embeds
 from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
+from bot.discord_shell.plain import can_embed, page_messages, send_plain_reply
 from bot.discord_shell.views import ExpiringView, send_ephemeral
 from bot.engine.models import Answer, Quote
 
@@ -215,7 +216,12 @@ class Ask(commands.Cog):
                 return
             reply = await self._reply_for(check.question)
             view = await self._view(reply, message.author.id)
-            view.message = await self._send_reply(message, embeds=reply.embeds(), view=view)
+            if can_embed(message.channel, message.guild.me if message.guild else None):
+                view.message = await self._send_reply(message, embeds=reply.embeds(), view=view)
+            else:  # no Embed Links here: Discord would drop the embeds and leave an empty message
+                texts = page_messages(reply.answer, reply.pages[0] if reply.pages else (), header=reply.header(0),
+                                      coverage=reply.coverage)
+                view.message = await send_plain_reply(message, texts, view)
         except Exception:
             log.exception("error while answering message %s", message.id)
             try:
