@@ -14,7 +14,7 @@ import textwrap
 
 from bot.cli.render import markdown_to_terminal
 from bot.corpus.articles import DEFAULT_CORPUS_DIR
-from bot.engine.glossary import GLOSSARY_FILE, Explanation, Glossary, Match
+from bot.engine.glossary import GLOSSARY_FILE, NOTHING_CLOSE, Explanation, Glossary, Match
 
 WIDTH = 100
 
@@ -53,6 +53,8 @@ def render_unknown(match: Match, glossary: Glossary, *, width: int = WIDTH) -> s
     lines = [f"\u201c{match.query}\u201d is not in the glossary."]
     if match.suggestions:
         lines.append("Did you mean: " + "; ".join(match.suggestions) + "?")
+    else:
+        lines.append(NOTHING_CLOSE)
     if match.passage is not None:
         q = match.passage
         body = markdown_to_terminal(q.marked, ansi=False)

@@ -47,6 +47,9 @@ FUZZY_ACCEPT = 85.0
 SUGGEST_MIN = 70.0
 #: Autocomplete falls back to fuzzy choices at least this similar (WRatio).
 AUTOCOMPLETE_FUZZY_MIN = 60.0
+#: What an unknown term gets when no term name is at least SUGGEST_MIN similar: a plain statement,
+#: not far-fetched suggestions (the renderers then point to the full list).
+NOTHING_CLOSE = "No glossary term is close to it."
 #: Quotes shown with a definition.
 QUOTES_PER_TERM = 2
 

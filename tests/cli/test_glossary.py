@@ -94,3 +94,10 @@ def test_corpus_without_glossary_is_a_polite_error(tmp_path: Path, capsys: pytes
     shutil.copytree(DEFAULT_CORPUS_DIR / "articles", corpus / "articles")
     assert main(["glossary", "ECPA", "--corpus", str(corpus)]) == 1
     assert "no usable glossary" in capsys.readouterr().err
+
+
+def test_unrelated_word_says_plainly_nothing_is_close(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["glossary", "banana bread"]) == 1
+    out = capsys.readouterr().out
+    assert "No glossary term is close to it." in out and "Did you mean" not in out
+    assert "python -m bot glossary` to list all terms" in out

@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot.discord_shell.embeds import COLOUR, LIMITS, NO_ANSWER_COLOUR, trim_marked, trim_words
 from bot.discord_shell.persistent import GLOSSARY_ITEMS, GlossaryPaging, glossary_view
 from bot.discord_shell.views import send_ephemeral
-from bot.engine.glossary import MAX_CHOICES, MAX_NAME_CHARS, Entry, Explanation, Glossary, Match
+from bot.engine.glossary import MAX_CHOICES, MAX_NAME_CHARS, NOTHING_CLOSE, Entry, Explanation, Glossary, Match
 from bot.engine.models import Quote
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ def unknown_embed(match: Match) -> discord.Embed:
     parts = [f"\u201c{match.query}\u201d is not in the glossary."]
     if match.suggestions:
         parts.append("Did you mean: " + ", ".join(f"**{s}**" for s in match.suggestions) + "?")
+    else:
+        parts.append(NOTHING_CLOSE)
     parts.append("Use `/glossary` without a term to see them all, or `/ask` to ask a question.")
     embed = discord.Embed(
         title="Not in the glossary",

@@ -70,6 +70,14 @@ async def test_unknown_term_gets_ephemeral_suggestions(fake, run_bot):
     assert "not in the glossary" in text and "Did you mean: Privacy Shield" in text
 
 
+async def test_unrelated_word_is_told_nothing_is_close_and_pointed_to_the_list(fake, run_bot):
+    await run_bot()
+    inter = await fake.dispatch_slash("glossary", {"term": "banana bread"})
+    text = plain(visible_text(await fake.wait_for_reply(inter)))
+    assert "No glossary term is close to it." in text and "Did you mean" not in text
+    assert "`/glossary` without a term" in text
+
+
 async def test_glossary_without_term_lists_all_terms(fake, run_bot):
     await run_bot()
     inter = await fake.dispatch_slash("glossary", {})
