@@ -47,6 +47,9 @@ _QUOTE_FOLD = str.maketrans(
 _WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
 _WS_RE = re.compile(r"\s+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# Invisible format characters (zero-width space/joiners, word joiner, BOM, soft hyphen, direction
+# marks): inside a word they are no boundary ("EC\u200bPA" is ECPA), so a question loses them.
+_INVISIBLE_RE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 # English stopwords (the common NLTK/Snowball list, trimmed of words that carry meaning here,
 # e.g. "not"/"no" are kept as stopwords since BM25 cannot use negation anyway).
@@ -213,11 +216,13 @@ def tokenize(text: str) -> list[str]:
 
 
 def clean_question(question: str) -> tuple[str, bool]:
-    """Strip control characters and collapse white space; cut at MAX_QUESTION_CHARS.
+    """Drop invisible characters, turn control characters into spaces, collapse white space; cut at
+    MAX_QUESTION_CHARS.
 
     Returns (clean text, whether it was truncated).
     """
-    text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", question))
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", question))
+    text = _CONTROL_RE.sub(" ", text)
     text = _WS_RE.sub(" ", text).strip()
     if len(text) <= MAX_QUESTION_CHARS:
         return text, False

@@ -179,3 +179,9 @@ def test_clean_question_truncates_long_text_at_a_word_boundary() -> None:
 def test_clean_question_truncates_a_single_huge_word() -> None:
     text, truncated = clean_question("y" * 100_000)
     assert truncated and text == "y" * MAX_QUESTION_CHARS
+
+
+def test_clean_question_removes_zero_width_characters_inside_a_word() -> None:
+    assert clean_question("How old is the EC\u200bPA?") == ("How old is the ECPA?", False)
+    text = "Privacy\u2060 Shield\ufeff and Safe\u00adHarbour"
+    assert clean_question(text) == ("Privacy Shield and SafeHarbour", False)

@@ -24,6 +24,7 @@ from discord.ext import commands
 
 from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
 from bot.discord_shell.embeds import answer_embeds
+from bot.discord_shell.markup import read_markup
 from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
 from bot.discord_shell.plain import can_embed, page_messages, send_plain_reply
 from bot.discord_shell.views import ExpiringView, send_ephemeral
@@ -133,6 +134,9 @@ class Ask(commands.Cog):
         record = await self.buttons.remember(reply, asker_id)
         return answer_view(record, timeout=self.bot.config.view_timeout_seconds)
 
+    def _channel_name(self, channel_id: int) -> str | None:
+        return getattr(self.bot.get_channel(channel_id), "name", None)
+
     def _cooldown_note(self, wait: float) -> str:
         return f"You're asking quickly — please try again in {math.ceil(wait)} s."
 
@@ -143,7 +147,7 @@ class Ask(commands.Cog):
     async def ask(
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]
     ) -> None:
-        check = check_question(question)
+        check = check_question(read_markup(question, self._channel_name))
         if not check.ok:
             await send_ephemeral(interaction, check.problem or "")
             return
@@ -206,7 +210,7 @@ class Ask(commands.Cog):
         if question is None:
             return
         try:
-            check = check_question(question)
+            check = check_question(read_markup(question, self._channel_name))
             if not check.ok:
                 await self._send_reply(message, content=check.problem)
                 return
