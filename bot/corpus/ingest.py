@@ -602,8 +602,30 @@ def read_file(path: Path, limits: Limits = Limits()) -> bytes:
     return data
 
 
+ACCEPTED_SOURCES = "only http(s) URLs and local .txt, .md and .html files are accepted"
+_FILE_SUFFIXES = _TEXT_SUFFIXES | _MARKDOWN_SUFFIXES | _HTML_SUFFIXES
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]+:(//|/)", re.IGNORECASE)
+
+
+def check_local_source(source: str) -> None:
+    """Refuse a source that is neither a URL we fetch nor a file kind we read, saying what is.
+
+    Without this, `file:///etc/passwd` was looked up as a relative path ("There is no file at
+    file:/etc/passwd") and a .json file was read as plain text.
+    """
+    text = source.strip()
+    scheme = _SCHEME_RE.match(text)
+    if scheme and not is_url(text):
+        name = text.split(":", 1)[0].lower()
+        raise IngestError(f"{name}:// sources cannot be added: {ACCEPTED_SOURCES}.")
+    suffix = Path(text).suffix.lower()
+    if suffix and suffix not in _FILE_SUFFIXES:
+        raise IngestError(f"{Path(text).name} is a {suffix} file: {ACCEPTED_SOURCES}.")
+
+
 def ingest_file(path: Path | str, metadata: Metadata = Metadata(), limits: Limits = Limits()) -> Draft:
     """A .txt, .md or .html file -> a Draft (blocking: call it off the event loop)."""
+    check_local_source(str(path))
     path = Path(path)
     return make_draft(read_file(path, limits), name=path.name, metadata=metadata, limits=limits)
 

@@ -16,6 +16,7 @@ from bot.corpus.ingest import (
     clean_text,
     fetch,
     ingest_file,
+    ingest_source,
     ingest_url,
     make_draft,
     markdown_to_lines,
@@ -234,3 +235,16 @@ async def test_http_errors_and_bad_urls_are_refused() -> None:
         await fetch("file:///etc/passwd")
     with pytest.raises(IngestError, match="could not be fetched"):
         await fetch("http://127.0.0.1:1/closed-port")
+
+
+@pytest.mark.parametrize("source", ["file:///etc/passwd", "ftp://example.org/article.txt", "FILE:/etc/hosts"])
+def test_other_url_schemes_are_refused_saying_what_is_accepted(source: str) -> None:
+    with pytest.raises(IngestError, match=r"only http\(s\) URLs and local \.txt, \.md and \.html files are accepted"):
+        ingest_source(source)
+
+
+def test_a_json_file_is_refused_saying_what_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "article.json"
+    path.write_text('{"title": "Not an article"}', encoding="utf-8")
+    with pytest.raises(IngestError, match=r"article\.json is a \.json file: only http\(s\) URLs"):
+        ingest_source(str(path))
