@@ -23,6 +23,7 @@ from bot.corpus.articles import (
 from bot.corpus.ingest import Draft, IngestError, Limits, Metadata, ingest_url, make_draft
 from bot.engine.models import Article
 from bot.engine.passages import split_article
+from bot.engine.text import plural
 
 if TYPE_CHECKING:
     from bot.corpus.knowledge import Knowledge
@@ -49,8 +50,8 @@ class AddOutcome:
     def message(self) -> str:
         a = self.article
         return (
-            f'Added "{a.title}" ({a.byline}) as `{a.slug}`: {len(a.paragraphs)} paragraphs, '
-            f"{self.passages} passage{'s' if self.passages != 1 else ''} searchable now."
+            f'Added "{a.title}" ({a.byline}) as `{a.slug}`: {plural(len(a.paragraphs), "paragraph")}, '
+            f"{plural(self.passages, 'passage')} searchable now."
         )
 
 
@@ -61,7 +62,7 @@ class ListEntry:
 
     def line(self) -> str:
         a = self.article
-        return f"{a.slug}  {a.title} ({a.byline}) — {self.passages} passages"
+        return f"{a.slug}  {a.title} ({a.byline}) — {plural(self.passages, 'passage')}"
 
 
 def draft_to_article(draft: Draft) -> Article:

@@ -215,6 +215,11 @@ def tokenize(text: str) -> list[str]:
     return terms
 
 
+def plural(count: int, noun: str) -> str:
+    """"1 paragraph", "3 paragraphs": the count and the noun, plural unless the count is one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def clean_question(question: str) -> tuple[str, bool]:
     """Drop invisible characters, turn control characters into spaces, collapse white space; cut at
     MAX_QUESTION_CHARS.

@@ -21,6 +21,7 @@ from bot.corpus.admin import add_draft, list_entries
 from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import Knowledge
 from bot.engine.text import fold_for_match
+from bot.engine.models import Article
 
 SEED_SLUG = "microsoft-explicit-transparent-customer-data-azure"
 FIXTURES = ("cloud-act-explained.txt", "schrems-ii-ruling.md", "eu-data-boundary.html")
@@ -184,3 +185,11 @@ def test_an_acronym_an_article_spells_out_is_read_as_its_words(corpus: Path) -> 
 def test_list_entries_counts_passages(corpus: Path) -> None:
     entries, errors = list_entries(corpus)
     assert errors == () and entries[0].passages > 10
+
+
+def test_add_and_list_messages_say_1_paragraph_and_1_passage() -> None:
+    from bot.corpus.admin import AddOutcome, ListEntry
+
+    one = Article(slug="tiny", title="Tiny", publisher="Test", paragraphs=("Only one paragraph here.",))
+    assert ": 1 paragraph, 1 passage searchable now." in AddOutcome(one, 1).message()
+    assert "— 1 passage" in ListEntry(one, 1).line() and "1 passages" not in ListEntry(one, 1).line()

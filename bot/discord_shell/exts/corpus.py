@@ -26,6 +26,7 @@ from bot.corpus.admin import AddOutcome, add_from_upload, add_from_url
 from bot.corpus.articles import CorpusError
 from bot.corpus.ingest import IngestError, Limits, Metadata, format_size, is_url, parse_content_type
 from bot.discord_shell.checks import is_admin
+from bot.engine.text import plural
 
 if TYPE_CHECKING:
     from bot.discord_shell.client import Bot
@@ -88,7 +89,7 @@ def list_text(rows: list[tuple[str, str, int]], limit: int = 1900) -> str:
     lines = [f"{len(rows)} article{'s' if len(rows) != 1 else ''} in the corpus:"]
     used = len(lines[0])
     for i, (slug, title, passages) in enumerate(rows):
-        line = f"• `{slug}` — {discord.utils.escape_markdown(title)} ({passages} passages)"
+        line = f"• `{slug}` — {discord.utils.escape_markdown(title)} ({plural(passages, 'passage')})"
         if used + len(line) + 1 > limit - 40:
             lines.append(f"… and {len(rows) - i} more (`python -m bot list` shows all).")
             break
