@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,4 @@ def load_knowledge(args: argparse.Namespace) -> Knowledge:
     """The corpus of `--corpus` (or the bundled one), built; broken files are warned about."""
     from bot.corpus.knowledge import Knowledge  # heavy: only commands that search pay for it
 
-    kb = Knowledge.load(args.corpus or DEFAULT_CORPUS_DIR)
-    for err in kb.snapshot.errors:
-        print(f"warning: skipped broken article file {err}", file=sys.stderr)
-    return kb
+    return Knowledge.load(args.corpus or DEFAULT_CORPUS_DIR)  # broken files: logged once as warnings

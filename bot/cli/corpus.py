@@ -48,9 +48,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """`python -m bot list [--json]`."""
-    entries, errors = list_entries(_corpus(args))
-    for err in errors:
-        print(f"warning: skipped broken article file {err}", file=sys.stderr)
+    entries, _errors = list_entries(_corpus(args))  # broken files: logged once as warnings
     if getattr(args, "json", False):
         payload = [
             {

@@ -108,7 +108,13 @@ def parse_article(path: Path, text: str) -> Article:
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
-        raise CorpusError(f"{name}: front matter is not valid YAML ({exc.__class__.__name__})") from None
+        # where the broken construct starts (an unclosed quote) is more useful than where YAML gave up
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        problem = ", ".join(filter(None, (getattr(exc, "context", None), getattr(exc, "problem", None))))
+        problem = problem or exc.__class__.__name__
+        # the front matter starts on the file's line 2 (after '---'); marks are 0-based
+        where = f"line {mark.line + 2}: " if mark is not None else ""
+        raise CorpusError(f"{name}: {where}front matter is not valid YAML ({problem})") from None
     except ValueError as exc:  # YAML reads 2016-02-31 as a date and fails on it
         raise CorpusError(f"{name}: front matter has an impossible value ({exc})") from None
     if not isinstance(meta, dict):
@@ -116,7 +122,9 @@ def parse_article(path: Path, text: str) -> Article:
     known = {"title", "publisher", "url", "published", "added", "sha256"}
     unknown = sorted(set(map(str, meta)) - known)
     if unknown:
-        raise CorpusError(f"{name}: unknown front matter key(s): {', '.join(unknown)}")
+        first = next((i + 1 for i in range(1, end) if lines[i].split(":", 1)[0].strip() == unknown[0]), None)
+        where = f"line {first}: " if first else ""
+        raise CorpusError(f"{name}: {where}unknown front matter key(s): {', '.join(unknown)}")
     for key in ("title", "publisher"):
         value = meta.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -165,8 +173,8 @@ def load_corpus(corpus_dir: Path) -> LoadResult:
             articles.append(parse_article(path, text))
         except CorpusError as exc:
             errors.append(str(exc))
-    for err in errors:
-        log.warning("skipping broken article file %s", err)
+    for err in errors:  # the one report (the command line shows warnings too: no second print)
+        log.warning("skipped broken article file %s", err)
     return LoadResult(tuple(articles), tuple(errors))
 
 

@@ -144,6 +144,17 @@ def test_broken_article_is_skipped_with_a_warning_naming_it(tmp_corpus: Path) ->
     assert json.loads(proc.stdout)["answered"]
 
 
+def test_broken_article_warning_is_printed_once_and_names_the_line(tmp_corpus: Path) -> None:
+    broken = '---\ntitle: "Unclosed quote\npublisher: P\n---\nText.\n'
+    (tmp_corpus / "articles" / "broken-one.md").write_text(broken, encoding="utf-8")
+    for command in (("ask", "--corpus", str(tmp_corpus), LAWSUIT), ("list", "--corpus", str(tmp_corpus))):
+        proc = run(*command)
+        assert proc.returncode == 0, proc.stderr
+        warnings = [line for line in proc.stderr.splitlines() if "broken-one.md" in line]
+        assert len(warnings) == 1, proc.stderr
+        assert "line 2" in warnings[0] and "not valid YAML" in warnings[0], warnings
+
+
 def write_questions(path: Path) -> Path:
     path.write_text(
         yaml.safe_dump(

@@ -74,6 +74,11 @@ def test_invalid_yaml() -> None:
     assert "not valid YAML" in error_of("---\ntitle: [unclosed\npublisher: P\n---\nText.\n")
 
 
+def test_errors_name_the_line() -> None:
+    assert "line 3: front matter is not valid YAML" in error_of("---\ntitle: T\npublisher: [unclosed\n---\nText.\n")
+    assert "line 4: unknown front matter key(s): author" in error_of("---\ntitle: T\npublisher: P\nauthor: A\n---\nT.\n")
+
+
 def test_front_matter_that_is_not_a_mapping() -> None:
     assert "mapping" in error_of("---\n- a\n- b\n---\nText.\n")
 
