@@ -10,6 +10,7 @@ holding it), so a Config can be logged or shown without leaking it.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -242,6 +243,17 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
 assert set(_VALIDATORS) == {f.name for f in fields(Config)}, "every Config field needs a validator"
 
 
+def _unknown_keys(keys: list[Any]) -> str:
+    """Every unknown key at once (an admin fixes them in one go), each with a "did you mean"."""
+    parts = []
+    for key in keys:
+        close = difflib.get_close_matches(str(key).lower().replace("-", "_"), list(_VALIDATORS), n=1, cutoff=0.6)
+        parts.append(f"'{key}' (did you mean '{close[0]}'?)" if close else f"'{key}'")
+    noun = "key" if len(keys) == 1 else "keys"
+    known = ", ".join(sorted(_VALIDATORS))
+    return f"unknown config {noun} {', '.join(parts)} (known keys: {known})"
+
+
 def config_from_mapping(data: Mapping[str, Any] | None, *, environ: Mapping[str, str] | None = None) -> Config:
     """Validate a parsed YAML mapping. `environ` (default os.environ) supplies DISCORD_API_BASE_URL."""
     environ = os.environ if environ is None else environ
@@ -249,12 +261,10 @@ def config_from_mapping(data: Mapping[str, Any] | None, *, environ: Mapping[str,
         data = {}
     if not isinstance(data, Mapping):
         raise ConfigError(f"the config file must be a mapping of keys to values, not {_type_name(data)}")
-    values: dict[str, Any] = {}
-    for key, raw in data.items():
-        if not isinstance(key, str) or key not in _VALIDATORS:
-            known = ", ".join(sorted(_VALIDATORS))
-            raise ConfigError(f"unknown config key '{key}' (known keys: {known})")
-        values[key] = _VALIDATORS[key](key, raw)
+    unknown = [key for key in data if not isinstance(key, str) or key not in _VALIDATORS]
+    if unknown:
+        raise ConfigError(_unknown_keys(unknown))
+    values: dict[str, Any] = {key: _VALIDATORS[key](key, raw) for key, raw in data.items()}
     override = environ.get(API_BASE_ENV, "").strip()
     if override:
         values["api_base_url"] = _url(API_BASE_ENV, override)

@@ -110,3 +110,15 @@ def test_bad_files(tmp_path):
     empty = tmp_path / "empty.yaml"
     empty.write_text("# nothing\n", encoding="utf-8")
     assert load_config(empty, environ={}).top_k == 3
+
+
+def test_every_unknown_key_is_reported_with_did_you_mean(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("topk: 3\ncooldown_second: 5\nfavourite_colour: blue\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    message = str(info.value)
+    assert "'topk' (did you mean 'top_k'?)" in message
+    assert "'cooldown_second' (did you mean 'cooldown_seconds'?)" in message
+    assert "'favourite_colour'" in message and "'favourite_colour' (did you mean" not in message
+    assert message.startswith("unknown config keys ")
