@@ -22,6 +22,7 @@ from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import Knowledge
 from bot.engine.text import fold_for_match
 from bot.engine.models import Article
+from tests.paths import SHARED_SEED
 
 SEED_SLUG = "microsoft-explicit-transparent-customer-data-azure"
 FIXTURES = ("cloud-act-explained.txt", "schrems-ii-ruling.md", "eu-data-boundary.html")
@@ -77,7 +78,7 @@ def test_cli_refusals_say_why_and_change_nothing(corpus: Path, capsys: pytest.Ca
     cases = [
         ((str(tmp_path / "missing.md"),), "no file"),
         ((str(binary),), "binary"),
-        (("/work/shared/seed-article.txt",) if Path("/work/shared/seed-article.txt").exists() else
+        ((str(SHARED_SEED),) if SHARED_SEED.is_file() else
          (str(DEFAULT_CORPUS_DIR / "articles" / f"{SEED_SLUG}.md"),), "already in the corpus"),
         ((str(DATA / "cloud-act-explained.txt"), "--published", "yesterday"), "published date"),
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.paths import SHARED_SEED, needs_shared_seed
 from tests.webpages import DATA, serve
 
 from bot.corpus.ingest import (
@@ -23,7 +24,7 @@ from bot.corpus.ingest import (
     text_to_lines,
 )
 
-SEED = Path("/work/shared/seed-article.txt")
+SEED = SHARED_SEED
 JUNK = ("cookie", "Accept all", "Share on", "Advertisement", "Sponsored", "Leave a comment", "cloudskeptic",
         "Home", "Subscribe", "All rights reserved", "Related articles", "dataLayer", "Privacy policy")
 
@@ -49,7 +50,7 @@ def test_text_file_first_line_is_title_and_junk_lines_go() -> None:
     assert draft.publisher == "Unknown publisher"
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared seed article not available")
+@needs_shared_seed
 def test_seed_text_gives_the_bundled_article() -> None:
     from bot.corpus.articles import DEFAULT_CORPUS_DIR, load_corpus
 

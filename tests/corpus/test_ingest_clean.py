@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.paths import SHARED_SEED
 import re
 from pathlib import Path
 
@@ -10,10 +9,10 @@ import pytest
 
 from bot.corpus.articles import DEFAULT_CORPUS_DIR, articles_dir, load_corpus
 from bot.corpus.ingest import clean_text
+from tests.paths import SHARED_SEED, needs_shared_seed
 
-#: CI clones the repository next to `shared/`, so the seed sits two levels above this file's folder.
 SEED = SHARED_SEED
-needs_seed = pytest.mark.skipif(not SEED.is_file(), reason=f"seed article not found at {SEED} (needs ../shared/)")
+needs_seed = needs_shared_seed
 
 
 def clean(*lines: str) -> tuple[str, ...]:
