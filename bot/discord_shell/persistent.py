@@ -36,7 +36,7 @@ import discord
 
 from bot.corpus.articles import file_mode
 from bot.discord_shell.plain import page_text
-from bot.discord_shell.views import ExpiringView, send_ephemeral
+from bot.discord_shell.views import APOLOGY, ExpiringView, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.engine.models import Answer, Quote
@@ -271,6 +271,31 @@ async def expire(interaction: discord.Interaction, text: str = EXPIRED) -> None:
 # --- answer buttons ------------------------------------------------------------------------------
 
 
+class _StatefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button whose custom_id is parsed by the subclass's template; errors get an apology."""
+
+    def __init__(self, item: discord.ui.Button[Any]) -> None:
+        super().__init__(item)
+        match = self.template.fullmatch(item.custom_id or "")
+        assert match is not None, f"{item.custom_id!r} does not match {self.template.pattern!r}"
+        self.state = match.groupdict()
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
+                             match: re.Match[str], /) -> _StatefulButton:
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.handle(interaction)
+        except Exception:
+            log.exception("error in button %s", self.item.custom_id)
+            await send_ephemeral(interaction, APOLOGY)
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
 def _page_buttons(key: str, page: int, count: int) -> list[discord.ui.Item[Any]]:
     prev = discord.ui.Button(label="Previous", emoji="◀️", custom_id=f"ask:prev:{key}:{max(page - 1, 0)}",
                              disabled=page == 0)
@@ -297,22 +322,11 @@ def answer_view(record: AnswerRecord, *, timeout: float, page: int = 0) -> Expir
     return view
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                 template=rf"ask:(?P<step>more|prev):(?P<key>{_KEY}):(?P<page>\d{{1,3}})"):
+class PageButton(_StatefulButton, template=rf"ask:(?P<step>more|prev):(?P<key>{_KEY}):(?P<page>\d{{1,3}})"):
     """"More sources" / "Previous": shows page `page` of the answer `key`, for the asker only."""
 
-    def __init__(self, item: discord.ui.Button[Any]) -> None:
-        super().__init__(item)
-        match = self.template.fullmatch(item.custom_id or "")
-        assert match is not None
-        self.key, self.page = match["key"], int(match["page"])
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
-                             match: re.Match[str], /) -> PageButton:
-        return cls(item)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
+        self.key, self.page = self.state["key"], int(self.state["page"])
         service = _service(interaction)
         record = await service.record_for(self.key) if service else None
         if service is None or record is None:
@@ -347,22 +361,11 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await interaction.response.edit_message(**content, view=view)
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                 template=rf"ask:vote:(?P<vote>up|down):(?P<key>{_KEY}):(?P<page>\d{{1,3}})"):
+class VoteButton(_StatefulButton, template=rf"ask:vote:(?P<vote>up|down):(?P<key>{_KEY}):(?P<page>\d{{1,3}})"):
     """👍 / 👎: anyone may vote once per answer; the vote names the passages on screen."""
 
-    def __init__(self, item: discord.ui.Button[Any]) -> None:
-        super().__init__(item)
-        match = self.template.fullmatch(item.custom_id or "")
-        assert match is not None
-        self.vote, self.key, self.page = match["vote"], match["key"], int(match["page"])
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
-                             match: re.Match[str], /) -> VoteButton:
-        return cls(item)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
+        self.vote, self.key, self.page = self.state["vote"], self.state["key"], int(self.state["page"])
         service = _service(interaction)
         record = await service.record_for(self.key) if service else None
         if service is None or record is None:
@@ -377,16 +380,10 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await service.record_vote(record.question, shown, self.vote)
 
 
-class LegacyAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                         template=r"(ask:(more|prev|vote:up|vote:down)|glossary:(prev|next))"):
+class LegacyAnswerButton(_StatefulButton, template=r"(ask:(more|prev|vote:up|vote:down)|glossary:(prev|next))"):
     """Buttons sent before custom_ids carried their state: they can only expire politely."""
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
-                             match: re.Match[str], /) -> LegacyAnswerButton:
-        return cls(item)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
         if not interaction.response.is_done() and interaction.client.is_ready():  # type: ignore[attr-defined]
             await expire(interaction)
 
@@ -421,22 +418,11 @@ def glossary_view(page: int, count: int, *, timeout: float) -> ExpiringView:
     return view
 
 
-class GlossaryButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                     template=r"glossary:(?P<step>prev|next):(?P<page>\d{1,3})"):
+class GlossaryButton(_StatefulButton, template=r"glossary:(?P<step>prev|next):(?P<page>\d{1,3})"):
     """Previous/Next under the term list; anyone may page (the list is the same for everybody)."""
 
-    def __init__(self, item: discord.ui.Button[Any]) -> None:
-        super().__init__(item)
-        match = self.template.fullmatch(item.custom_id or "")
-        assert match is not None
-        self.page = int(match["page"])
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
-                             match: re.Match[str], /) -> GlossaryButton:
-        return cls(item)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction) -> None:
+        self.page = int(self.state["page"])
         cog = interaction.client.get_cog("Glossary")  # type: ignore[attr-defined]
         paging = getattr(cog, "paging", None)
         found = paging.pages(interaction) if isinstance(paging, GlossaryPaging) else None

@@ -141,3 +141,17 @@ async def test_buttons_from_before_the_upgrade_expire_politely(fake, run_bot):
     click = await fake.click_button(answer, "ask:vote:up", user=fake.bob)
     await fake.wait_for(lambda: click.followup_ids)
     assert "expired" in _followup_text(fake, click)
+
+
+async def test_a_failing_click_gets_an_apology_not_a_dead_button(fake, run_bot, monkeypatch):
+    bot = await run_bot()
+    inter = await fake.dispatch_slash("ask", {"question": LAWSUIT_QUESTION})
+    answer = await fake.wait_for_reply(inter)
+
+    async def broken(record):
+        raise RuntimeError("the corpus fell over")
+
+    monkeypatch.setattr(bot.get_cog("Ask").buttons, "reply_for", broken)
+    click = await fake.click_button(answer, "ask:more", user=fake.alice)
+    note = await fake.wait_for_reply(click)
+    assert is_ephemeral(note) and "Sorry, something went wrong" in note["content"]
