@@ -350,7 +350,11 @@ class PageButton(_StatefulButton, template=rf"ask:(?P<step>more|prev):(?P<key>{_
         view = discord.ui.View(timeout=None)
         for item in answer_items(record.key, self.page, len(reply.pages)):
             view.add_item(item)
-        if interaction.app_permissions.embed_links:
+        # Judge by the message, not by app_permissions: Discord always grants Embed Links to
+        # interaction responses, so that would not tell a plain-text answer (no Embed Links in the
+        # channel when it was sent) from an embedded one.
+        message = interaction.message
+        if message is None or message.embeds or not message.content:
             content: dict[str, Any] = {"embeds": reply.embeds(self.page)}
         else:  # the answer was sent as plain text: the page replaces it in the same message
             quotes = reply.pages[self.page]

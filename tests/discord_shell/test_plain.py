@@ -73,3 +73,14 @@ def test_long_answers_are_split_between_quotes_within_2000_chars():
     assert len(one) <= 2000 and all(q.citation.label in one for q in quotes)
     short = [_quote(i, 5) for i in range(1, 4)]
     assert page_messages(Answer("q", True, tuple(short)), short) == [page_text(Answer("q", True, tuple(short)), short)]
+
+
+async def test_slash_ask_keeps_its_embeds_where_messages_may_not_embed(fake, run_bot):
+    """Discord grants Embed Links to interaction responses, so /ask needs no fallback."""
+    fake.deny_bot(EMBED_LINKS, channel=fake.general)
+    await run_bot()
+    inter = await fake.dispatch_slash("ask", {"question": LAWSUIT_QUESTION})
+    reply = await fake.wait_for_reply(inter)
+    assert reply["embeds"] and "paragraph" in reply["embeds"][0]["footer"]["text"]
+    turned = await fake.click_button(reply, "ask:more", user=fake.alice)
+    assert (await fake.wait_for_reply(turned))["embeds"]

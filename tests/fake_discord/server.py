@@ -35,6 +35,7 @@ LOADING = 1 << 7
 MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
 BASIC_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 6) | (1 << 31)  # view, send, embed...
 
 
@@ -543,7 +544,8 @@ class FakeDiscord:
             "id": str(iid), "application_id": str(self.app_id), "type": kind, "token": token,
             "version": 1, "locale": "en-US", "entitlements": [], "attachment_size_limit": 8 * 1024 * 1024,
             "channel_id": str(channel_id), "channel": self._channel_payload(channel_id),
-            "app_permissions": str(self.bot_permissions(channel_id)),
+            # Discord always grants an app Embed Links and Attach Files for its interaction responses
+            "app_permissions": str(self.bot_permissions(channel_id) | EMBED_LINKS | ATTACH_FILES),
         }
         if data is not None:
             payload["data"] = data
