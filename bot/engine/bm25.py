@@ -25,7 +25,7 @@ import itertools
 import logging
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 import numpy as np
@@ -54,6 +54,60 @@ class _Vocab(dict):
         return row
 
 
+def _count_rows(
+    corpus: Sequence[Sequence[str]], getitem: Callable[[str], int], doc_len: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term frequencies as a passage x term matrix in CSR form: (indptr, term ids, counts), the ids
+    sorted within each passage.
+
+    Works in chunks of passages so the GIL is released between them (an event loop running
+    next to a rebuild thread keeps ticking) and the temporaries stay small.
+    """
+    n = len(corpus)
+    terms_parts: list[np.ndarray] = []
+    tf_parts: list[np.ndarray] = []
+    nnz_per_doc = np.zeros(n, dtype=np.int64)
+    for start in range(0, n, _CHUNK_DOCS):
+        end = min(start + _CHUNK_DOCS, n)
+        lens = doc_len[start:end]
+        ntok = int(lens.sum())
+        ids = np.fromiter(
+            map(getitem, itertools.chain.from_iterable(corpus[start:end])), dtype=np.int64, count=ntok
+        )
+        local = np.repeat(np.arange(end - start, dtype=np.int64), lens)
+        keys, counts = np.unique((local << 32) | ids, return_counts=True)
+        terms_parts.append((keys & 0xFFFFFFFF).astype(np.int32))
+        tf_parts.append(counts.astype(np.int32))
+        nnz_per_doc[start:end] = np.bincount(keys >> 32, minlength=end - start)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(nnz_per_doc, out=indptr[1:])
+    indices = np.concatenate(terms_parts) if terms_parts else np.zeros(0, np.int32)
+    data = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.int32)
+    return indptr, indices, data
+
+
+def count_sorted(
+    corpus: Sequence[Sequence[str]],
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(terms in sorted order, indptr, term ids, counts, passage lengths) of a tokenised corpus.
+
+    Term ids follow the sorted vocabulary, so they do not depend on the order the passages came
+    in: one article more or less changes the ids only by the terms it alone brings, in order.
+    """
+    n = len(corpus)
+    doc_len = np.fromiter((len(d) for d in corpus), dtype=np.int64, count=n)
+    vocab = _Vocab()
+    indptr, indices, data = _count_rows(corpus, vocab.__getitem__, doc_len)
+    first = list(vocab)  # terms in order of first occurrence (their provisional ids)
+    order = sorted(range(len(first)), key=first.__getitem__)
+    rank = np.empty(len(first), dtype=np.int32)
+    rank[np.array(order, dtype=np.int64)] = np.arange(len(first), dtype=np.int32)
+    matrix = sp.csr_matrix((data, rank[indices], indptr), shape=(n, len(first)))
+    matrix.sort_indices()
+    return ([first[i] for i in order], matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32),
+            matrix.data.astype(np.int32), doc_len)
+
+
 class BM25Index:
     """Term-major BM25 postings equal to `rank_bm25`'s `BM25Okapi`/`BM25Plus`/`BM25L` scores.
 
@@ -69,6 +123,14 @@ class BM25Index:
         epsilon: float = 0.25,
         delta: float | None = None,
     ) -> None:
+        self._setup(variant, k1, b, epsilon, delta)
+        n = len(corpus_tokens)
+        doc_len = np.fromiter((len(d) for d in corpus_tokens), dtype=np.int64, count=n)
+        vocab = _Vocab()
+        indptr, indices, data = _count_rows(corpus_tokens, vocab.__getitem__, doc_len)
+        self._finish(dict(vocab), indptr, indices, data, doc_len)
+
+    def _setup(self, variant: str, k1: float, b: float, epsilon: float, delta: float | None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
         self.variant = variant
@@ -76,15 +138,65 @@ class BM25Index:
         self.b = b
         self.epsilon = epsilon
         self.delta = _DEFAULT_DELTA.get(variant, 0.0) if delta is None else delta
+        self.average_idf = 0.0
         self._lock = threading.Lock()
         self._buffers: list[np.ndarray] = []
 
-        n = len(corpus_tokens)
+    @classmethod
+    def from_counts(
+        cls,
+        vocab: dict[str, int],
+        indptr: np.ndarray,
+        indices: np.ndarray,
+        data: np.ndarray,
+        doc_len: np.ndarray,
+        variant: str = "okapi",
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+        delta: float | None = None,
+    ) -> BM25Index:
+        """The index of a passage x term count matrix in CSR form (row `i` = passage `i`, column =
+        `vocab[term]`, sorted within each row): what a rebuild after adding or removing one article
+        starts from, so the other articles are never tokenised again."""
+        self = cls.__new__(cls)
+        self._setup(variant, k1, b, epsilon, delta)
+        self._finish(vocab, indptr, indices, data, np.asarray(doc_len, dtype=np.int64))
+        return self
+
+    #: The arrays `to_arrays` returns and `from_arrays` takes back.
+    ARRAYS = ("ptr", "df", "idf", "docs", "weights", "base", "maxw", "minw", "mid", "lomax")
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, float | int | str]]:
+        """The finished index as arrays plus scalar parameters (for a snapshot kept on disk)."""
+        arrays = {name: getattr(self, f"_{name}") for name in self.ARRAYS}
+        params = {"variant": self.variant, "k1": self.k1, "b": self.b, "epsilon": self.epsilon,
+                  "delta": self.delta, "n_docs": self.n_docs, "avgdl": self.avgdl, "average_idf": self.average_idf}
+        return arrays, params
+
+    @classmethod
+    def from_arrays(cls, vocab: dict[str, int], arrays: Mapping[str, np.ndarray],
+                    params: Mapping[str, float | int | str]) -> BM25Index:
+        """An index from `to_arrays`' output, computing nothing (the arrays may be read-only maps)."""
+        self = cls.__new__(cls)
+        self._setup(str(params["variant"]), float(params["k1"]), float(params["b"]), float(params["epsilon"]),
+                    float(params["delta"]))
+        self.n_docs = int(params["n_docs"])
+        self.avgdl = float(params["avgdl"])
+        self.average_idf = float(params["average_idf"])
+        self._vocab = vocab
+        for name in cls.ARRAYS:
+            setattr(self, f"_{name}", arrays[name])
+        return self
+
+    def _finish(
+        self, vocab: dict[str, int], indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, doc_len: np.ndarray
+    ) -> None:
+        n = len(doc_len)
         self.n_docs = n
-        doc_len = np.fromiter((len(d) for d in corpus_tokens), dtype=np.int64, count=n)
         self.avgdl = int(doc_len.sum()) / n if n else 0.0
-        vocab, csc = self._count(corpus_tokens, doc_len)
-        self._vocab: dict[str, int] = dict(vocab)
+        csc = sp.csr_matrix((data, indices, indptr), shape=(n, len(vocab))).tocsc()
+        self._vocab: dict[str, int] = vocab
         self._ptr = csc.indptr.astype(np.int64)
         df = np.diff(self._ptr)
         self._df = df
@@ -95,7 +207,7 @@ class BM25Index:
         self._weights = self._compute_weights(tf, doc_len)
         del tf
         # Base score every passage gets per query term (only BM25Plus has one): idf * (delta + 0).
-        self._base = self._idf * self.delta if variant == "plus" else np.zeros_like(self._idf)
+        self._base = self._idf * self.delta if self.variant == "plus" else np.zeros_like(self._idf)
         if len(self._weights):
             starts = self._ptr[:-1]
             self._maxw = np.maximum.reduceat(self._weights, starts)
@@ -132,41 +244,6 @@ class BM25Index:
         return mid, lomax
 
     # ------------------------------------------------------------------ build
-
-    def _count(
-        self, corpus: Sequence[Sequence[str]], doc_len: np.ndarray
-    ) -> tuple[_Vocab, sp.csc_matrix]:
-        """Term frequencies as a passage x term matrix in CSC form (= term-major postings, sorted).
-
-        Works in chunks of passages so the GIL is released between them (an event loop running
-        next to a rebuild thread keeps ticking) and the temporaries stay small.
-        """
-        vocab = _Vocab()
-        getitem = vocab.__getitem__
-        n = len(corpus)
-        terms_parts: list[np.ndarray] = []
-        tf_parts: list[np.ndarray] = []
-        nnz_per_doc = np.zeros(n, dtype=np.int64)
-        for start in range(0, n, _CHUNK_DOCS):
-            end = min(start + _CHUNK_DOCS, n)
-            lens = doc_len[start:end]
-            ntok = int(lens.sum())
-            ids = np.fromiter(
-                map(getitem, itertools.chain.from_iterable(corpus[start:end])), dtype=np.int64, count=ntok
-            )
-            local = np.repeat(np.arange(end - start, dtype=np.int64), lens)
-            keys, counts = np.unique((local << 32) | ids, return_counts=True)
-            terms_parts.append((keys & 0xFFFFFFFF).astype(np.int32))
-            tf_parts.append(counts.astype(np.int32))
-            nnz_per_doc[start:end] = np.bincount(keys >> 32, minlength=end - start)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(nnz_per_doc, out=indptr[1:])
-        indices = np.concatenate(terms_parts) if terms_parts else np.zeros(0, np.int32)
-        data = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.int32)
-        del terms_parts, tf_parts
-        csr = sp.csr_matrix((data, indices, indptr), shape=(n, len(vocab)))
-        del data, indices
-        return vocab, csr.tocsc()
 
     def _compute_idf(self, df: np.ndarray) -> np.ndarray:
         """idf per row, with `math.log` in `rank_bm25`'s order so even Okapi's average is identical."""
@@ -277,6 +354,27 @@ class BM25Index:
             s, e = self._ptr[row], self._ptr[row + 1]
             acc[self._docs[s:e]] += self._weights[s:e] * count
         return acc + base
+
+    def score_docs(self, query_tokens: Sequence[str], docs: np.ndarray) -> np.ndarray:
+        """The scores of the passages `docs` only (sorted ids), as `scores` would give them.
+
+        Each posting list (tier) is sorted by passage id, so the weights are found by binary search:
+        the work grows with the passages asked about, not with the corpus.
+        """
+        docs = np.asarray(docs, dtype=np.intp)
+        rows, base = self._query_rows(query_tokens)
+        out = np.zeros(len(docs))
+        if not len(docs):
+            return out
+        for row, count in rows:
+            for s, e in ((int(self._ptr[row]), int(self._mid[row])), (int(self._mid[row]), int(self._ptr[row + 1]))):
+                if s == e:
+                    continue
+                seg = self._docs[s:e]
+                pos = np.minimum(np.searchsorted(seg, docs), e - s - 1)
+                hit = seg[pos] == docs
+                out[hit] += self._weights[s + pos[hit]] * count
+        return out + base
 
     def top_k(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best passages containing at least one query term: (passage id, score).

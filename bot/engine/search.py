@@ -9,13 +9,13 @@ nothing gets no hits rather than an arbitrary order.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from bot.engine.bm25 import BM25Index
+from bot.engine.bm25 import BM25Index, count_sorted
 from bot.engine.models import Article, Passage
 
 #: Chosen on tests/data/dev_questions.yaml (see README, "How answers are chosen").
@@ -70,31 +70,48 @@ def passage_terms(passage: Passage) -> list[str]:
 
 
 def _subject_terms(
-    passages: Sequence[Passage], sets: Sequence[frozenset[str]], titles: dict[str, frozenset[str]]
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    doc_ptr: np.ndarray,
+    doc_terms: np.ndarray,
+    titles: Mapping[str, frozenset[str]],
 ) -> dict[str, frozenset[str]]:
     """What each article is about: its title's words, and the words of its lead paragraph that
     the article uses again ("As Microsoft sues US gov ... Azure strategy"). Every passage of the
     article is about these; a name the lead mentions once in passing (who signed a law) is not."""
-    leads: dict[str, frozenset[str]] = {}
-    again: dict[str, set[str]] = {}  # lead terms found again later in the article
-    for passage, terms in zip(passages, sets, strict=True):
-        slug = passage.article_slug
-        if slug not in leads:  # passages come in article order: the first is the lead
-            leads[slug], again[slug] = terms, set()
-        else:
-            again[slug] |= terms & leads[slug]
+    by_article: dict[str, list[int]] = {}
+    for i, passage in enumerate(passages):  # passages come in article order: the first is the lead
+        by_article.setdefault(passage.article_slug, []).append(i)
     out = dict(titles)
-    for slug, terms in again.items():
-        out[slug] = titles.get(slug, frozenset()) | frozenset(terms)
+    for slug, idxs in by_article.items():
+        out[slug] = titles.get(slug, frozenset()) | article_subject(idxs, terms, doc_ptr, doc_terms)
     return out
 
 
-def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float) -> BM25Index:
-    return BM25Index(tokens, variant=variant, k1=k1, b=b)
+def article_subject(
+    idxs: Sequence[int], terms: Sequence[str], doc_ptr: np.ndarray, doc_terms: np.ndarray
+) -> frozenset[str]:
+    """The lead passage's terms (idxs[0]) that a later passage of the article (idxs[1:]) uses again."""
+    first = idxs[0]
+    lead = doc_terms[doc_ptr[first] : doc_ptr[first + 1]]
+    if len(idxs) < 2 or not len(lead):
+        return frozenset()
+    if idxs[-1] - first == len(idxs) - 1:  # contiguous, as an article's passages are
+        rest = doc_terms[doc_ptr[first + 1] : doc_ptr[idxs[-1] + 1]]
+    else:
+        rest = np.concatenate([doc_terms[doc_ptr[i] : doc_ptr[i + 1]] for i in idxs[1:]])
+    return frozenset(terms[i] for i in np.intersect1d(lead, rest).tolist())
 
 
 class SearchIndex:
-    """Passages of a corpus, their BM25 index, and per-article title indexes."""
+    """Passages of a corpus, their BM25 index, and per-article title indexes.
+
+    Besides BM25's term-major postings the index keeps the passage-major counts (CSR: each
+    passage's term ids, sorted, and their frequencies) over a sorted vocabulary: they answer which
+    question terms a passage holds, and they are what a rebuild after one added or removed article
+    starts from (`bot.engine.store`). A snapshot loaded from disk builds the same object from its
+    arrays (`from_parts`), computing nothing.
+    """
 
     def __init__(
         self,
@@ -109,19 +126,118 @@ class SearchIndex:
     ) -> None:
         if len(passages) != len(passage_tokens):
             raise ValueError("one token list per passage is required")
-        self.articles = {a.slug: a for a in articles}
-        self.passages = tuple(passages)
-        self._sets = tuple(frozenset(t) for t in passage_tokens)
-        self.n = len(self.passages)
-        self._bm25 = _engine(passage_tokens, variant, k1, b) if self.n else None
-        # the same multi-word concepts (glossary names) come back question after question
-        self._doc_freq_together = lru_cache(maxsize=4096)(self._intersect)
+        terms, doc_ptr, doc_terms, doc_tf, doc_len = count_sorted(passage_tokens)
+        vocab = {t: i for i, t in enumerate(terms)}
+        bm25 = (
+            BM25Index.from_counts(vocab, doc_ptr, doc_terms, doc_tf, doc_len, variant=variant, k1=k1, b=b)
+            if len(passages) else None
+        )
         title_terms: dict[str, frozenset[str]] = {}
         if title_tokens is not None:
             title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+        subject = _subject_terms(passages, terms, doc_ptr, doc_terms, title_terms)
+        self._install(
+            {a.slug: a for a in articles}, tuple(passages), terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len,
+            bm25, title_terms, subject, len(articles),
+        )
+
+    @classmethod
+    def from_parts(
+        cls,
+        articles: Mapping[str, Article],
+        passages: Sequence[Passage],
+        terms: Sequence[str],
+        doc_ptr: np.ndarray,
+        doc_terms: np.ndarray,
+        doc_tf: np.ndarray,
+        doc_len: np.ndarray,
+        bm25: BM25Index | None,
+        titles: Mapping[str, frozenset[str]],
+        subject_terms: Mapping[str, frozenset[str]],
+        n_articles: int,
+    ) -> SearchIndex:
+        """An index from parts already computed (a snapshot read from disk): nothing is rebuilt."""
+        self = cls.__new__(cls)
+        vocab = bm25._vocab if bm25 is not None else {}
+        self._install(articles, passages, terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len, bm25, titles,
+                      subject_terms, n_articles)
+        return self
+
+    def _install(
+        self,
+        articles: Mapping[str, Article],
+        passages: Sequence[Passage],
+        terms: Sequence[str],
+        vocab: Mapping[str, int],
+        doc_ptr: np.ndarray,
+        doc_terms: np.ndarray,
+        doc_tf: np.ndarray,
+        doc_len: np.ndarray,
+        bm25: BM25Index | None,
+        titles: Mapping[str, frozenset[str]],
+        subject_terms: Mapping[str, frozenset[str]],
+        n_articles: int,
+    ) -> None:
+        self.articles = articles
+        self.passages = passages
+        self.terms = terms  # the vocabulary, sorted: term id -> term
+        self._vocab = vocab
+        self.doc_ptr, self.doc_terms, self.doc_tf, self.doc_len = doc_ptr, doc_terms, doc_tf, doc_len
+        self.n = len(passages)
+        self._bm25 = bm25
+        # the same multi-word concepts (glossary names) come back question after question
+        self._doc_freq_together = lru_cache(maxsize=4096)(self._intersect)
+        self.title_terms = titles
         # with several articles the title also scores and matches (see `search`)
-        self._titles = title_terms if len(articles) > 1 else {}
-        self.subject_terms = _subject_terms(self.passages, self._sets, title_terms)
+        self._titles = titles if n_articles > 1 else {}
+        self.subject_terms = subject_terms
+
+    @property
+    def bm25(self) -> BM25Index | None:
+        return self._bm25
+
+    def passage_term_set(self, idx: int) -> frozenset[str]:
+        """Every term of passage `idx` (context included)."""
+        row = self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]]
+        return frozenset(self.terms[i] for i in row.tolist())
+
+    def _matcher(self, terms: Iterable[str]) -> Callable[[int], frozenset[str]]:
+        """idx -> the given terms that passage `idx` holds (only the passage's row is read)."""
+        wanted = {self._vocab[t]: t for t in set(terms) if t in self._vocab}
+
+        def held(idx: int) -> frozenset[str]:
+            if not wanted or idx < 0:
+                return frozenset()
+            row = self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]].tolist()
+            return frozenset(wanted[r] for r in wanted.keys() & set(row))
+
+        return held
+
+    def docs_with_all(self, terms: Iterable[str]) -> np.ndarray:
+        """Sorted ids of the passages holding every one of `terms`."""
+        terms = list(dict.fromkeys(terms))
+        if self._bm25 is None or not terms:
+            return np.zeros(0, dtype=np.intp)
+        lists = sorted((self._bm25.postings(t) for t in terms), key=len)
+        common = np.sort(lists[0])
+        for other in lists[1:]:
+            if not len(common):
+                break
+            common = np.intersect1d(common, other, assume_unique=True)
+        return common
+
+    def score_passages(self, terms: Sequence[str], docs: np.ndarray) -> np.ndarray:
+        """What `search(terms, ...)` scores the passages `docs` (sorted ids), title bonus included."""
+        if self._bm25 is None:
+            return np.zeros(len(docs))
+        scores = self._bm25.score_docs(list(terms), docs)
+        if self._titles:
+            qset = set(terms)
+            for j, idx in enumerate(np.asarray(docs).tolist()):
+                title = qset & self._titles.get(self.passages[idx].article_slug, frozenset())
+                if title:
+                    scores[j] += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title))
+        return scores
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25
@@ -147,15 +263,8 @@ class SearchIndex:
         return self._doc_freq_together(frozenset(terms))
 
     def _intersect(self, terms: frozenset[str]) -> int:
-        """Uncached `doc_freq_all` for two or more terms (see __init__ for the bounded cache)."""
-        assert self._bm25 is not None
-        lists = sorted((self._bm25.postings(t) for t in terms), key=len)
-        common = lists[0]
-        for other in lists[1:]:
-            if not len(common):
-                break
-            common = np.intersect1d(common, other, assume_unique=True)
-        return int(len(common))
+        """Uncached `doc_freq_all` for two or more terms (see _install for the bounded cache)."""
+        return int(len(self.docs_with_all(sorted(terms))))
 
     def concept_weight(self, terms: Iterable[str]) -> float:
         """Rarity of a term or of a group of terms found together: log((N+1)/(df+0.5)).
@@ -173,18 +282,19 @@ class SearchIndex:
         want = k if not self._titles else max(k * 4, 20)
         ranked = self._bm25.top_k(list(terms), want)
         qset = set(terms)
+        held = self._matcher(qset)
         scored: list[tuple[float, int, Hit]] = []
         for idx, score in ranked:
             passage = self.passages[idx]
-            matched = qset & self._sets[idx]
+            matched = held(idx)
             if self._titles:
                 # the article's title is every passage's context: it adds to the score and its
                 # words count as matched, so "What did Schrems II decide?" finds that article
                 title = qset & self._titles.get(passage.article_slug, frozenset())
-                score += TITLE_WEIGHT * sum(self.weight(t) for t in title)
+                score += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title))  # one order in every process
                 matched |= title
             before = (
-                qset & self._sets[idx - 1]
+                held(idx - 1)
                 if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug
                 else frozenset()
             )
