@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -335,11 +335,45 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def add_article(corpus_dir: Path, article: Article, *, today: dt.date | None = None) -> Article:
+@dataclass(frozen=True)
+class KnownFile:
+    """An article file as an index snapshot saw it: while its size and modification time are the
+    same, its body hash and URL are taken from here instead of parsing the file again."""
+
+    size: int
+    mtime_ns: int
+    body: str  # body_hash of its paragraphs
+    url: str | None  # normalise_url of its url
+
+
+def _existing(folder: Path, known: Mapping[str, KnownFile]) -> Iterator[tuple[Path, str, str | None]]:
+    """(path, body hash, normalised url) of every article file; unknown or changed files are parsed
+    (broken ones skipped, as `load_corpus` skips them)."""
+    for path in sorted(folder.glob("*.md")):
+        k = known.get(path.name)
+        if k is not None:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if (st.st_size, st.st_mtime_ns) == (k.size, k.mtime_ns):
+                yield path, k.body, k.url
+                continue
+        try:
+            other = parse_article(path, path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, CorpusError):
+            continue
+        yield path, body_hash(other.paragraphs), normalise_url(other.url) if other.url else None
+
+
+def add_article(
+    corpus_dir: Path, article: Article, *, today: dt.date | None = None, known: Mapping[str, KnownFile] | None = None
+) -> Article:
     """Store a new article under a fresh unique slug; refuse a duplicate. Returns the stored article.
 
     The slug comes from the title (`article.slug` is ignored), `added` is today, `sha256` the body
     hash. Holds the corpus lock, so concurrent adds from any process never pick the same slug.
+    `known` (from the index snapshot) spares parsing the files that did not change since.
     """
     corpus_dir = Path(corpus_dir)
     if not article.paragraphs:
@@ -347,20 +381,22 @@ def add_article(corpus_dir: Path, article: Article, *, today: dt.date | None = N
     with corpus_lock(corpus_dir):
         folder = articles_dir(corpus_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        current = load_corpus(corpus_dir).articles
-        dup = find_duplicate(current, article)
-        if dup is not None:
-            other, what = dup
-            raise DuplicateArticleError(
-                f'this article is already in the corpus (same {what}) as "{other.title}" (slug {other.slug})',
-                other,
-            )
+        sha = body_hash(article.paragraphs)
+        url = normalise_url(article.url) if article.url else None
+        for path, other_sha, other_url in _existing(folder, known or {}):
+            what = "text" if other_sha == sha else "URL" if url and other_url == url else None
+            if what is not None:
+                other = parse_article(path, path.read_text(encoding="utf-8"))
+                raise DuplicateArticleError(
+                    f'this article is already in the corpus (same {what}) as "{other.title}" (slug {other.slug})',
+                    other,
+                )
         taken = {p.stem for p in folder.glob("*.md")}
         stored = replace(
             article,
             slug=slugify(article.title, taken),
             added=(today or dt.date.today()).isoformat(),
-            sha256=body_hash(article.paragraphs),
+            sha256=sha,
         )
         write_article(corpus_dir, stored)
     log.info("added article %s (%d paragraphs)", stored.slug, len(stored.paragraphs))

@@ -12,25 +12,45 @@ import hashlib
 import logging
 from pathlib import Path
 
-from bot.corpus.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, load_corpus
+from bot.corpus.articles import (
+    DEFAULT_CORPUS_DIR,
+    CorpusError,
+    KnownFile,
+    articles_dir,
+    body_hash,
+    corpus_stamp,
+    load_corpus,
+    normalise_url,
+    parse_article,
+)
+from bot.corpus.snapshot_file import (
+    FILE_FORMAT,
+    Generation,
+    SnapshotUnusable,
+    Stamp,
+    corpus_generation,
+    read_snapshot,
+    write_snapshot,
+)
 from bot.corpus.token_cache import TokenCache
 from bot.engine.answer import build_answer
-from bot.engine.glossary import Glossary, load_corpus_glossary, merge_alias_groups
+from bot.engine.glossary import Glossary, merge_alias_groups
 from bot.engine.models import Answer, Article, Passage, format_date
 from bot.engine.passages import split_article
 from bot.engine.reading import interpret
-from bot.engine.search import TOKEN_SIGNATURE, SearchIndex, passage_terms
+from bot.engine.search import TOKEN_SIGNATURE, passage_terms
 from bot.engine.snapshot import Snapshot
-from bot.engine.speller import Speller
-from bot.engine.synonyms import load_synonyms
+from bot.engine.store import STORE_FORMAT, Store, build_store, open_store, with_article, without_article
 from bot.engine.text import clean_question, tokenize
 
-__all__ = ["CACHE_DIR", "CANDIDATES", "Knowledge", "Snapshot", "build_snapshot", "content_key"]
+__all__ = ["CACHE_DIR", "CANDIDATES", "SNAPSHOT_FILE", "Knowledge", "Snapshot", "build_snapshot", "content_key"]
 
 log = logging.getLogger(__name__)
 
 #: Tokenised passages are cached here, inside the corpus directory, one file per article version.
 CACHE_DIR = Path(".cache") / "tokens"
+#: The whole snapshot is kept here (bot.corpus.snapshot_file), loaded instead of rebuilt.
+SNAPSHOT_FILE = Path(".cache") / "snapshot.bin"
 
 #: Hits fetched per question before the relevance rule and quote selection.
 CANDIDATES = 20
@@ -41,41 +61,205 @@ def content_key(article: Article) -> str:
     return hashlib.sha256("\n\n".join(article.paragraphs).encode("utf-8")).hexdigest()[:32]
 
 
-def build_snapshot(corpus_dir: Path, *, previous: Snapshot | None = None) -> Snapshot:
-    """Read the corpus and build the index. CPU- and I/O-bound: call it off the event loop.
+def _code_signature() -> str:
+    """Everything besides the corpus that decides a snapshot's arrays: the tokenizer, BM25's
+    parameters, the speller's rules and its word list's version, the store's format."""
+    from importlib import metadata
 
-    `previous` (the snapshot being replaced) supplies the last good glossary when the glossary
-    file no longer validates, so a bad edit never takes the glossary away from the bot.
+    from bot.engine import search, speller, store
+
+    try:
+        wordfreq_version = metadata.version("wordfreq")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        wordfreq_version = "?"
+    parts = [
+        TOKEN_SIGNATURE, search.BM25_VARIANT, repr(search.BM25_K1), repr(search.BM25_B),
+        f"store{store.STORE_FORMAT}", wordfreq_version, repr(speller.COMMON_ZIPF),
+        speller._WORD_RE.pattern, speller._ACRONYM_RE.pattern, speller._CASED_WORD_RE.pattern,
+        speller._PHRASE_RE.pattern, speller._CAMEL_RE.pattern,
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+_CODE_SIGNATURE: str | None = None
+
+
+def snapshot_stamp(generation: Generation) -> Stamp:
+    global _CODE_SIGNATURE
+    if _CODE_SIGNATURE is None:
+        _CODE_SIGNATURE = _code_signature()
+    return Stamp(FILE_FORMAT, STORE_FORMAT, _CODE_SIGNATURE, generation.digest)
+
+
+def _article_tokens(cache: TokenCache, article: Article, parts: list[Passage]) -> list[list[str]]:
+    key = f"{article.slug}-{content_key(article)}"
+    terms = cache.get_or_compute(key, lambda parts=parts: [passage_terms(p) for p in parts])
+    if len(terms) != len(parts):  # a cache entry from another split: never trust it
+        log.warning("token cache entry for %s does not fit its passages; re-tokenising", article.slug)
+        terms = [passage_terms(p) for p in parts]
+    return terms
+
+
+def _read_side_files(corpus_dir: Path, previous: Snapshot | None) -> tuple[Glossary | None, tuple, bool]:
+    """(glossary, synonym groups, whether both files were read without error).
+
+    A glossary file that fails validation keeps the previous snapshot's glossary (a bad edit never
+    takes the glossary away from a running bot); without one the glossary is off until fixed.
     """
-    corpus_dir = Path(corpus_dir)
-    stamp = corpus_stamp(corpus_dir)
+    from bot.engine.glossary import GLOSSARY_FILE, GlossaryError, load_glossary
+    from bot.engine.synonyms import SYNONYMS_FILE, SynonymsError, parse_synonyms
+    from bot.engine.yaml_files import YamlFileError, load_yaml_file
+
+    clean = True
+    glossary: Glossary | None = None
+    path = corpus_dir / GLOSSARY_FILE
+    if path.exists():
+        try:
+            glossary = load_glossary(path)
+        except GlossaryError as exc:
+            clean = False
+            last = previous.glossary if previous is not None and isinstance(previous.glossary, Glossary) else None
+            glossary_log = logging.getLogger("bot.engine.glossary")
+            if last is None:
+                glossary_log.error("glossary not loaded: %s", exc)
+            else:
+                glossary_log.error("glossary not reloaded, keeping the last good one: %s", exc)
+                glossary = Glossary(last.entries, last.source)
+    synonyms: tuple = ()
+    path = corpus_dir / SYNONYMS_FILE
+    if path.exists():
+        try:
+            synonyms = parse_synonyms(load_yaml_file(path, path.name), path.name)
+        except (YamlFileError, SynonymsError) as exc:
+            clean = False
+            logging.getLogger("bot.engine.synonyms").error("ignoring %s: %s", path.name, exc)
+    return glossary, synonyms, clean
+
+
+def _full_store(corpus_dir: Path, previous: Snapshot | None) -> tuple[Store, bool]:
+    """Read every article (tokens from the cache) and build the store; (store, side files clean)."""
     loaded = load_corpus(corpus_dir)
-    passages: list[Passage] = []
-    tokens: list[list[str]] = []
     cache = TokenCache(corpus_dir / CACHE_DIR, signature=TOKEN_SIGNATURE)
     keys: set[str] = set()
+    passages: list[list[Passage]] = []
+    tokens: list[list[list[str]]] = []
     for article in loaded.articles:
         parts = split_article(article)
-        key = f"{article.slug}-{content_key(article)}"
-        keys.add(key)
-        terms = cache.get_or_compute(key, lambda parts=parts: [passage_terms(p) for p in parts])
-        if len(terms) != len(parts):  # a cache entry from another split: never trust it
-            log.warning("token cache entry for %s does not fit its passages; re-tokenising", article.slug)
-            terms = [passage_terms(p) for p in parts]
-        passages.extend(parts)
-        tokens.extend(terms)
+        keys.add(f"{article.slug}-{content_key(article)}")
+        passages.append(parts)
+        tokens.append(_article_tokens(cache, article, parts))
     cache.prune(keys)
     titles = [tokenize(a.title) for a in loaded.articles]
-    index = SearchIndex(loaded.articles, passages, tokens, titles)
-    last = previous.glossary if previous is not None and isinstance(previous.glossary, Glossary) else None
-    glossary = load_corpus_glossary(corpus_dir, index, last)
+    glossary, synonyms, clean = _read_side_files(corpus_dir, previous)
     # glossary names first: "Electronic Communications Privacy Act" is matched whole before "act"
-    groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), load_synonyms(corpus_dir))
-    speller = Speller.from_texts([p.full_text for p in passages], [a.title for a in loaded.articles])
+    groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), synonyms)
+    store = build_store(loaded.articles, passages, tokens, titles, glossary, groups, loaded.errors)
+    store.meta["dup"] = {a.slug: _dup_entry(a) for a in loaded.articles}
+    return store, clean
+
+
+def _dup_entry(article: Article) -> list[str | None]:
+    """What the duplicate check of a later add compares (see `bot.corpus.articles.KnownFile`)."""
+    return [body_hash(article.paragraphs), normalise_url(article.url) if article.url else None]
+
+
+def _known_files(snapshot: Snapshot) -> dict[str, KnownFile]:
+    store = snapshot.store
+    dup = store.meta.get("dup", {}) if isinstance(store, Store) else {}
+    out: dict[str, KnownFile] = {}
+    for name, size, mtime in snapshot.stamp:
+        entry = dup.get(name.removesuffix(".md"))
+        if entry is not None:
+            out[name] = KnownFile(int(size), int(mtime), entry[0], entry[1])
+    return out
+
+
+def _snapshot_of(corpus_dir: Path, store: Store, generation: Generation) -> Snapshot:
+    store.meta["stamp"] = [list(a) for a in generation.articles]
+    store.meta["aux"] = generation.aux
+    opened = open_store(store)
     return Snapshot(
-        corpus_dir, loaded.articles, tuple(passages), index, loaded.errors, stamp, groups,
-        glossary=glossary, speller=speller,
+        corpus_dir, opened.articles, opened.passages, opened.index, opened.errors, generation.articles,
+        opened.alias_groups, glossary=opened.glossary, speller=opened.speller, store=store,
     )
+
+
+def _save(corpus_dir: Path, store: Store, generation: Generation) -> None:
+    try:
+        write_snapshot(corpus_dir / SNAPSHOT_FILE, store, snapshot_stamp(generation))
+    except OSError as exc:
+        log.warning("cannot save the index snapshot in %s (%s); it is built in memory on every start",
+                    corpus_dir / SNAPSHOT_FILE.parent, exc.strerror or exc)
+
+
+def build_snapshot(corpus_dir: Path, *, previous: Snapshot | None = None, persist: bool = True) -> Snapshot:
+    """The corpus's snapshot: loaded from `<corpus>/.cache/snapshot.bin` when that was made for the
+    files as they are, else built (tokens from the token cache) and saved there for the next start.
+    CPU- and I/O-bound: call it off the event loop.
+
+    `previous` (the snapshot being replaced) supplies the last good glossary when the glossary
+    file no longer validates, so a bad edit never takes the glossary away from the bot; such a
+    snapshot, like one built while the synonyms file is broken, is not saved (the next start logs
+    the error again). `persist=False` neither reads nor writes the file.
+    """
+    corpus_dir = Path(corpus_dir)
+    generation = corpus_generation(corpus_dir)
+    if persist:
+        path = corpus_dir / SNAPSHOT_FILE
+        try:
+            store = read_snapshot(path, snapshot_stamp(generation))
+        except FileNotFoundError:
+            log.info("no index snapshot in %s yet: building it", path.parent)
+        except SnapshotUnusable as exc:
+            level = logging.INFO if "changed" in str(exc) else logging.WARNING
+            log.log(level, "rebuilding the index snapshot %s: %s", path, exc)
+        except OSError as exc:
+            log.warning("rebuilding the index snapshot %s: it cannot be read (%s)", path, exc.strerror or exc)
+        else:
+            if not articles_dir(corpus_dir).is_dir():
+                load_corpus(corpus_dir)  # raises the CorpusError a missing folder deserves
+            for err in store.meta["errors"]:  # the report load_corpus would have made
+                logging.getLogger("bot.corpus.articles").warning("skipped broken article file %s", err)
+            return _snapshot_of(corpus_dir, store, generation)
+    store, clean = _full_store(corpus_dir, previous)
+    snap = _snapshot_of(corpus_dir, store, generation)
+    if persist and clean:
+        _save(corpus_dir, store, generation)
+    return snap
+
+
+def _updated(snapshot: Snapshot, slug: str, *, added: bool) -> Snapshot | None:
+    """The snapshot after one article file was added or removed, updated from `snapshot` and that
+    article alone; None when anything else changed on disk too (then a full build is needed)."""
+    store = snapshot.store
+    corpus_dir = snapshot.corpus_dir
+    if not isinstance(store, Store) or "aux" not in store.meta:
+        return None
+    generation = corpus_generation(corpus_dir)
+    name = f"{slug}.md"
+    before = {e for e in snapshot.stamp if e[0] != name}
+    after = {e for e in generation.articles if e[0] != name}
+    has_now = any(e[0] == name for e in generation.articles)
+    had = any(e[0] == name for e in snapshot.stamp)
+    if before != after or generation.aux != store.meta["aux"] or has_now != added or had == added:
+        return None
+    try:
+        if added:
+            path = articles_dir(corpus_dir) / name
+            article = parse_article(path, path.read_text(encoding="utf-8"))
+            cache = TokenCache(corpus_dir / CACHE_DIR, signature=TOKEN_SIGNATURE)
+            tokens = _article_tokens(cache, article, split_article(article))
+            new = with_article(store, article, tokens, tokenize(article.title))
+            new.meta["dup"] = {**store.meta.get("dup", {}), slug: _dup_entry(article)}
+        else:
+            new = without_article(store, slug)
+            new.meta["dup"] = {k: v for k, v in store.meta.get("dup", {}).items() if k != slug}
+    except (OSError, UnicodeDecodeError, CorpusError, KeyError, ValueError) as exc:
+        log.warning("could not update the index snapshot for %s (%s); rebuilding it", slug, exc)
+        return None
+    snap = _snapshot_of(corpus_dir, new, generation)
+    _save(corpus_dir, new, generation)
+    return snap
 
 
 class Knowledge:
@@ -136,9 +320,10 @@ class Knowledge:
         from bot.corpus.articles import add_article, corpus_lock
 
         corpus_dir = self._snapshot.corpus_dir
-        stored = add_article(corpus_dir, article)
+        stored = add_article(corpus_dir, article, known=_known_files(self._snapshot))
         try:
-            snap = build_snapshot(corpus_dir, previous=self._snapshot)
+            snap = _updated(self._snapshot, stored.slug, added=True) or build_snapshot(
+                corpus_dir, previous=self._snapshot)
         except BaseException:
             with corpus_lock(corpus_dir):
                 (articles_dir(corpus_dir) / f"{stored.slug}.md").unlink(missing_ok=True)
@@ -152,7 +337,8 @@ class Knowledge:
         corpus_dir = self._snapshot.corpus_dir
         removed = remove_article(corpus_dir, slug)
         try:
-            snap = build_snapshot(corpus_dir, previous=self._snapshot)
+            snap = _updated(self._snapshot, removed.article.slug, added=False) or build_snapshot(
+                corpus_dir, previous=self._snapshot)
         except BaseException:
             restore_file(corpus_dir, removed.article.slug, removed.data)
             log.exception("index rebuild failed after removing %s; the file was put back", slug)

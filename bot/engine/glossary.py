@@ -18,12 +18,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.engine.answer import make_quote
@@ -138,7 +139,12 @@ def _phrases(entry: Entry, *, with_mentions: bool) -> list[tuple[str, ...]]:
 
 def _contains(seq: Sequence[str], sub: Sequence[str]) -> bool:
     n = len(sub)
-    return any(tuple(seq[i : i + n]) == tuple(sub) for i in range(len(seq) - n + 1))
+    if n == 1:
+        return sub[0] in seq
+    sub = list(sub)
+    seq = list(seq)
+    first = sub[0]
+    return any(w == first and seq[i : i + n] == sub for i, w in enumerate(seq[: len(seq) - n + 1]))
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,7 @@ class Glossary:
     source: str = GLOSSARY_FILE
     index: SearchIndex | None = field(default=None, compare=False, repr=False)
     # term -> passages mentioning it (BM25 order), computed by with_index
-    mentions: Mapping[str, tuple[Hit, ...]] = field(
+    mentions: Mapping[str, Sequence[Hit]] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )
     _by_key: Mapping[str, tuple[int, str]] = field(init=False, compare=False, repr=False)
@@ -279,17 +285,26 @@ class Glossary:
         return tuple(groups)
 
     # -- evidence from the corpus ---------------------------------------------------------------
-    def with_index(self, index: SearchIndex) -> Glossary:
+    def with_index(
+        self, index: SearchIndex, text_terms: Callable[[int], Sequence[str]] | None = None
+    ) -> Glossary:
         """This glossary bound to `index`: every term's mentioning passages found afresh.
 
-        Logs a warning naming the terms no passage mentions (they stay in the glossary, shown
-        without quotes, but a maintainer should check their spelling or drop them).
+        `text_terms(i)` gives the terms of passage i's own text (from the token cache when the
+        snapshot is built); without it only the passages holding all words of a phrase are
+        tokenised. Logs a warning naming the terms no passage mentions (they stay in the glossary,
+        shown without quotes, but a maintainer should check their spelling or drop them).
         """
-        found: dict[str, tuple[Hit, ...]] = {}
-        token_cache: dict[str, list[str]] = {}
-        for entry in self.entries:
-            found[entry.term] = _find_mentions(entry, index, token_cache)
-        bound = dataclasses.replace(self, index=index, mentions=MappingProxyType(found))
+        if text_terms is None:
+            def text_terms(i: int) -> Sequence[str]:
+                return tokenize(index.passages[i].text)
+
+        found = {e.term: rank_mentions(e, index, find_mentions(e, index, text_terms)) for e in self.entries}
+        return self.bound(index, found)
+
+    def bound(self, index: SearchIndex, mentions: Mapping[str, Sequence[Hit]]) -> Glossary:
+        """This glossary bound to `index` with mentions already found (a snapshot read from disk)."""
+        bound = dataclasses.replace(self, index=index, mentions=MappingProxyType(dict(mentions)))
         missing = bound.unmentioned()
         if missing and index.n:
             log.warning(
@@ -297,6 +312,19 @@ class Glossary:
                 self.source, len(missing), ", ".join(missing),
             )
         return bound
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The entries as plain data (for a snapshot kept on disk); `from_json` reads them back."""
+        return [dataclasses.asdict(e) for e in self.entries]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Mapping[str, Any]], source: str = GLOSSARY_FILE) -> Glossary:
+        entries = tuple(
+            Entry(str(d["term"]), str(d["definition"]),
+                  *(tuple(map(str, d[k])) for k in ("aliases", "related", "mentions")))
+            for d in data
+        )
+        return cls(entries, source)
 
     def unmentioned(self) -> tuple[str, ...]:
         """Terms that no passage of the bound index mentions (empty when not bound)."""
@@ -328,29 +356,82 @@ class Glossary:
                            len(self.mentions.get(entry.term, ())))
 
 
-def _find_mentions(entry: Entry, index: SearchIndex, token_cache: dict[str, list[str]]) -> tuple[Hit, ...]:
-    """Passages whose own text contains a name or mention phrase of `entry` word for word, BM25 order.
+def mention_query(entry: Entry) -> list[str]:
+    """The search terms of an entry's mentions: every word of its names and mention phrases."""
+    return list(dict.fromkeys(t for p in _phrases(entry, with_mentions=True) for t in p))
+
+
+def find_mentions(
+    entry: Entry,
+    index: SearchIndex,
+    text_terms: Callable[[int], Sequence[str]],
+    among: np.ndarray | None = None,
+) -> dict[int, frozenset[str]]:
+    """Passages whose own text contains a name or mention phrase of `entry` word for word.
 
     The passage text (not a merged heading) must hold the phrase, so a quote shows the term used.
-    Each hit's `matched` is the words of the phrases found there, which the quote marks in bold.
+    Only the passages the index says hold every word of a phrase are looked at (`among`, sorted
+    ids, narrows them further: the passages of one added article). Returns passage id -> the words
+    of the phrases found there, which the quote marks in bold.
     """
+    found: dict[int, set[str]] = {}
+    if index.n == 0:
+        return {}
+    for phrase in _phrases(entry, with_mentions=True):
+        docs = index.docs_with_all(phrase)
+        if among is not None:
+            docs = np.intersect1d(docs, among, assume_unique=True)
+        for idx in docs.tolist():
+            if _contains(text_terms(idx), phrase):
+                found.setdefault(idx, set()).update(phrase)
+    return {idx: frozenset(words) for idx, words in found.items()}
+
+
+def find_mentions_in(entry: Entry, texts: Sequence[Sequence[str]]) -> dict[int, frozenset[str]]:
+    """`find_mentions` over a few passages' text terms (`texts[j]`: passage j's), without an index."""
     phrases = _phrases(entry, with_mentions=True)
-    query = list(dict.fromkeys(t for p in phrases for t in p))
-    if not phrases or index.n == 0:
-        return ()
-    out: list[Hit] = []
-    for hit in index.search(query, index.n):
-        candidates = [p for p in phrases if set(p) <= hit.matched]
-        if not candidates:
-            continue
-        text = hit.passage.text
-        toks = token_cache.get(text)
-        if toks is None:
-            toks = token_cache[text] = tokenize(text)
-        present = [p for p in candidates if _contains(toks, p)]
-        if present:
-            out.append(Hit(hit.passage, hit.score, frozenset(t for p in present for t in p)))
-    return tuple(out)
+    found: dict[int, set[str]] = {}
+    for j, toks in enumerate(texts):
+        for phrase in phrases:
+            if _contains(toks, phrase):
+                found.setdefault(j, set()).update(phrase)
+    return {j: frozenset(words) for j, words in found.items()}
+
+
+def rank_mentions(entry: Entry, index: SearchIndex, found: Mapping[int, frozenset[str]]) -> Mentions:
+    """The mentioning passages in BM25 order of the entry's words (score desc, then passage id)."""
+    docs = np.array(sorted(found), dtype=np.intp)
+    if not len(docs):
+        return Mentions(index, docs, np.zeros(0), ())
+    scores = index.score_passages(mention_query(entry), docs)
+    order = np.lexsort((docs, -scores))
+    docs, scores = docs[order], scores[order]
+    return Mentions(index, docs, scores, tuple(found[i] for i in docs.tolist()))
+
+
+class Mentions(Sequence[Hit]):
+    """A term's mentioning passages as hits, made when read: a corpus of 300,000 passages may
+    mention "cloud" in most of them, and only the first few are ever quoted."""
+
+    def __init__(
+        self, index: SearchIndex, docs: np.ndarray, scores: np.ndarray, matched: Sequence[frozenset[str]]
+    ) -> None:
+        self.index, self.docs, self.scores, self.matched = index, docs, scores, matched
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def _hit(self, i: int) -> Hit:
+        return Hit(self.index.passages[int(self.docs[i])], float(self.scores[i]), self.matched[i])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return tuple(self._hit(j) for j in range(*i.indices(len(self))))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._hit(i)
 
 
 def _fit(text: str, limit: int = MAX_NAME_CHARS) -> str:

@@ -69,6 +69,15 @@ def passage_terms(passage: Passage) -> list[str]:
     return tokenize(passage.context) * CONTEXT_REPEAT + tokenize(passage.text)
 
 
+def text_terms(passage: Passage, terms: Sequence[str]) -> Sequence[str]:
+    """The terms of the passage's own text, given all its index terms (`passage_terms`)."""
+    if not passage.context:
+        return terms
+    from bot.engine.text import tokenize
+
+    return terms[len(tokenize(passage.context)) * CONTEXT_REPEAT :]
+
+
 def _subject_terms(
     passages: Sequence[Passage],
     terms: Sequence[str],

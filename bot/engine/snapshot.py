@@ -7,9 +7,11 @@ A question always runs against one snapshot, so it never sees half a rebuild.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from bot.engine.glossary import Glossary
 from bot.engine.models import Article, Passage
@@ -20,14 +22,16 @@ from bot.engine.speller import Speller
 @dataclass(frozen=True)
 class Snapshot:
     corpus_dir: Path
-    articles: tuple[Article, ...]
-    passages: tuple[Passage, ...]
+    articles: Sequence[Article]  # made when read when the snapshot comes from arrays (bot.engine.store)
+    passages: Sequence[Passage]
     index: SearchIndex
     errors: tuple[str, ...] = ()  # broken article files, reported not fatal
     stamp: tuple = ()
     alias_groups: tuple[tuple[tuple[str, ...], ...], ...] = field(default_factory=tuple)
     glossary: object | None = None  # bot.engine.glossary.Glossary when one is loaded
     speller: Speller | None = None  # corrects question words the corpus never uses
+    # the arrays it was opened from (bot.engine.store.Store): what an add or remove starts from
+    store: Any = field(default=None, compare=False, repr=False)
 
     @cached_property
     def alias_index(self) -> dict[str, tuple[int, ...]]:

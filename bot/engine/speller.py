@@ -9,7 +9,9 @@ and keep counting against an answer.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -101,34 +103,30 @@ class Speller:
         # words the corpus writes mostly in lower case ("cloud"): in capitals they are another thing
         self.common_nouns = frozenset(common_nouns)
         is_common_word("the")  # load wordfreq's list now (index build, off the event loop), not on a question
-        self._buckets: dict[tuple[str, int], list[str]] = {}
-        for w in self._words:
-            self._buckets.setdefault((w[0], len(w)), []).append(w)
+        self._bucket_map: dict[tuple[str, int], list[str]] | None = None
+
+    @property
+    def _buckets(self) -> dict[tuple[str, int], list[str]]:
+        """Corpus words by (first letter, length), made on the first correction: a start from a
+        snapshot on disk does not pay for it unless a question has an unknown word."""
+        if self._bucket_map is None:
+            buckets: dict[tuple[str, int], list[str]] = {}
+            for w in self._words:
+                buckets.setdefault((w[0], len(w)), []).append(w)
+            self._bucket_map = buckets
+        return self._bucket_map
+
+    @property
+    def words(self) -> list[str]:
+        return self._words
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], titles: Iterable[str] = ()) -> Speller:
         """The vocabulary of passages and titles; names an acronym may stand for come from the
         passages only (a Title Case headline is not a name: "Explicit And Transparent")."""
-        words: set[str] = set()
-        acronyms: set[str] = set()
-        lower: dict[str, int] = {}
-        capital: dict[str, int] = {}
-        spelled: dict[str, set[str]] = {}
-        for text, is_title in [*((t, False) for t in texts), *((t, True) for t in titles)]:
-            # most words are ASCII: strip accents only where there are some (half the build time)
-            words.update(w if w.isascii() else strip_accents(w) for w in _WORD_RE.findall(fold(text)))
-            acronyms.update(_ACRONYM_RE.findall(text))
-            if not is_title:
-                for initials, phrase in _spelled_out_names(text):
-                    spelled.setdefault(initials, set()).add(phrase)
-            for w in _CASED_WORD_RE.findall(text):
-                counts = lower if w.islower() else capital
-                key = w.lower()
-                counts[key] = counts.get(key, 0) + 1
-        common = (w for w, n in lower.items() if n > capital.get(w, 0))
-        # initials shared by two different names are not guessed at
-        unique = {i: next(iter(p)) for i, p in spelled.items() if len(p) == 1}
-        return cls(words, acronyms, common, unique)
+        counts = SpellerCounts()
+        counts.add(contribution(texts, titles))
+        return counts.speller()
 
     def _candidates(self, word: str) -> list[str]:
         """Corpus words that could be `word` mistyped: same first letter, length within 2.
@@ -162,3 +160,68 @@ class Speller:
                 return None
             best = cands[0]
         return best[0]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one article brings to the speller: its words, acronyms, the lower-case and capitalised
+    uses of its cased words, and the (initials, name) pairs of its passages."""
+
+    words: frozenset[str]
+    acronyms: frozenset[str]
+    lower: Counter[str]
+    capital: Counter[str]
+    spelled: frozenset[tuple[str, str]]
+
+
+def contribution(texts: Iterable[str], titles: Iterable[str] = ()) -> Contribution:
+    """The speller's material in `texts` (passages) and `titles` (see `Speller.from_texts`)."""
+    words: set[str] = set()
+    acronyms: set[str] = set()
+    lower: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
+    spelled: set[tuple[str, str]] = set()
+    for text, is_title in [*((t, False) for t in texts), *((t, True) for t in titles)]:
+        # most words are ASCII: strip accents only where there are some (half the build time)
+        words.update(w if w.isascii() else strip_accents(w) for w in _WORD_RE.findall(fold(text)))
+        acronyms.update(_ACRONYM_RE.findall(text))
+        if not is_title:
+            spelled.update(_spelled_out_names(text))
+        for w in _CASED_WORD_RE.findall(text):
+            (lower if w.islower() else capital)[w.lower()] += 1
+    return Contribution(frozenset(words), frozenset(acronyms), lower, capital, frozenset(spelled))
+
+
+@dataclass
+class SpellerCounts:
+    """Contributions summed over articles, so one article can be added or taken away again
+    without reading the others: how many articles use each word, acronym and (initials, name)
+    pair, and how often each cased word is written in lower case and capitalised."""
+
+    words: Counter[str] = field(default_factory=Counter)
+    acronyms: Counter[str] = field(default_factory=Counter)
+    lower: Counter[str] = field(default_factory=Counter)
+    capital: Counter[str] = field(default_factory=Counter)
+    spelled: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, c: Contribution, sign: int = 1) -> None:
+        """Add a contribution (sign -1: take it away); counts that reach zero are dropped."""
+        for counter, items in ((self.words, c.words), (self.acronyms, c.acronyms), (self.spelled, c.spelled)):
+            for item in items:
+                counter[item] += sign
+                if counter[item] <= 0:
+                    del counter[item]
+        for counter, other in ((self.lower, c.lower), (self.capital, c.capital)):
+            for key, n in other.items():
+                counter[key] += sign * n
+                if counter[key] <= 0:
+                    del counter[key]
+
+    def speller(self) -> Speller:
+        common = (w for w, n in self.lower.items() if n > self.capital.get(w, 0))
+        phrases: dict[str, set[str]] = {}
+        for initials, phrase in self.spelled:
+            phrases.setdefault(initials, set()).add(phrase)
+        # initials shared by two different names are not guessed at
+        unique = {i: next(iter(p)) for i, p in phrases.items() if len(p) == 1}
+        return Speller(self.words, self.acronyms, common, unique)

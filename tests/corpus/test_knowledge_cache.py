@@ -1,4 +1,8 @@
-"""The on-disk token cache as the knowledge base uses it: hit, miss, corrupt, deleted."""
+"""The on-disk token cache as the knowledge base uses it: hit, miss, corrupt, deleted.
+
+The builds that must read the token cache pass persist=False: a saved index snapshot
+(tests/corpus/test_snapshot_file.py) would otherwise spare them reading it at all.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ def test_first_build_fills_the_cache_and_the_second_reads_it(corpus: Path, monke
     first = build_snapshot(corpus)
     assert calls[0] == len(first.passages) and len(_entries(corpus)) == 1
     calls[0] = 0
-    second = build_snapshot(corpus)
+    second = build_snapshot(corpus, persist=False)
     assert calls[0] == 0, "a restart must not re-tokenise an unchanged article"
     assert Knowledge(second).ask(QUESTION).quotes[0].text == Knowledge(first).ask(QUESTION).quotes[0].text
 
@@ -74,7 +78,7 @@ def test_a_corrupt_entry_is_logged_and_rebuilt(corpus: Path, monkeypatch, caplog
     entry.write_text("{not json", "utf-8")
     calls = _count_tokenising(monkeypatch)
     with caplog.at_level(logging.WARNING, logger="bot.corpus.token_cache"):
-        snap = build_snapshot(corpus)
+        snap = build_snapshot(corpus, persist=False)
     assert calls[0] == len(snap.passages)
     assert any("token cache" in r.getMessage() for r in caplog.records)
     assert Knowledge(snap).ask(QUESTION).answered
@@ -83,7 +87,7 @@ def test_a_corrupt_entry_is_logged_and_rebuilt(corpus: Path, monkeypatch, caplog
 def test_a_deleted_cache_directory_is_rebuilt(corpus: Path) -> None:
     build_snapshot(corpus)
     shutil.rmtree(corpus / ".cache")
-    snap = build_snapshot(corpus)
+    snap = build_snapshot(corpus)  # the snapshot went with the directory: rebuilt from scratch
     assert Knowledge(snap).ask(QUESTION).answered and len(_entries(corpus)) == 1
 
 
@@ -92,5 +96,5 @@ def test_an_entry_that_does_not_fit_the_passages_is_not_trusted(corpus: Path, ca
     (entry,) = _entries(corpus)
     entry.write_text(entry.read_text("utf-8").replace('"tokens":[[', '"tokens":[["bogus"],[', 1), "utf-8")
     with caplog.at_level(logging.WARNING):
-        snap = build_snapshot(corpus)
+        snap = build_snapshot(corpus, persist=False)
     assert Knowledge(snap).ask(QUESTION).quotes[0].citation.paragraph == 10

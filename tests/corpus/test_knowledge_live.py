@@ -67,6 +67,7 @@ async def test_failed_rebuild_takes_the_new_file_out_again(corpus: Path, monkeyp
         raise MemoryError("simulated failure while indexing")
 
     monkeypatch.setattr(knowledge_mod, "build_snapshot", broken)
+    monkeypatch.setattr(knowledge_mod, "_updated", broken)  # the incremental update fails alike
     with pytest.raises(MemoryError):
         await kb.add(fixture_article("cloud-act-explained.txt"))
     with pytest.raises(MemoryError):
@@ -82,14 +83,14 @@ async def test_questions_during_a_rebuild_are_answered_from_the_old_index(
     kb = await Knowledge.open(corpus)
     old = kb.snapshot
     started, release = threading.Event(), threading.Event()
-    real = knowledge_mod.build_snapshot
+    real = knowledge_mod._updated
 
-    def slow_build(*args: object, **kwargs: object) -> object:
+    def slow_update(*args: object, **kwargs: object) -> object:
         started.set()
         release.wait()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(knowledge_mod, "build_snapshot", slow_build)
+    monkeypatch.setattr(knowledge_mod, "_updated", slow_update)
     adding = asyncio.create_task(kb.add(fixture_article("eu-data-boundary.html")))
     await asyncio.to_thread(started.wait)
     # the loop is free and questions work while the index is being rebuilt
