@@ -1,0 +1,314 @@
+"""The index snapshot kept on disk: loaded instead of rebuilt, rebuilt (with one log line) whenever
+it does not fit, updated by an add or remove, and never the cause of a different answer."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import bot.corpus.knowledge as knowledge
+from bot.corpus.admin import draft_to_article
+from bot.corpus.articles import DEFAULT_CORPUS_DIR, add_article
+from bot.corpus.ingest import ingest_file
+from bot.corpus.knowledge import SNAPSHOT_FILE, Knowledge, build_snapshot, snapshot_stamp
+from bot.corpus.snapshot_file import SnapshotUnusable, corpus_generation, read_snapshot, write_snapshot
+from bot.engine.glossary import Glossary
+from bot.engine.store import Store
+from tests.paths import MULTI, MULTI_ARTICLES, SEED_SETS
+
+SEED_SLUG = "microsoft-explicit-transparent-customer-data-azure"
+#: A few articles besides the seed, so titles score and several articles share words.
+EXTRA = ("cloud-act-explained.txt", "eu-data-boundary.html", "gdpr-day-one.txt")
+
+
+def _questions() -> list[str]:
+    out: list[str] = []
+    for path in (SEED_SETS / "dev_questions.yaml", MULTI / "four_articles_questions.yaml"):
+        out += [q["q"] for q in yaml.safe_load(path.read_text("utf-8"))["questions"]]
+    return out
+
+
+QUESTIONS = _questions()
+
+
+def _copy(tmp_path: Path, extra: tuple[str, ...] = EXTRA) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS_DIR, target, ignore=shutil.ignore_patterns(".cache", ".lock"))
+    for name in extra:
+        add_article(target, draft_to_article(ingest_file(MULTI_ARTICLES / name)))
+    return target
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _copy(tmp_path_factory.mktemp("multi"))
+
+
+def answers(kb: Knowledge) -> list[dict]:
+    return [kb.ask(q, top_k=5).to_json() for q in QUESTIONS]
+
+
+def explanations(kb: Knowledge) -> list[dict]:
+    glossary = kb.snapshot.glossary
+    assert isinstance(glossary, Glossary)
+    return [glossary.explain(e).to_json() for e in glossary]
+
+
+def _loaded_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on a build must come from the file: reading the articles would fail."""
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the snapshot was rebuilt instead of loaded")
+
+    monkeypatch.setattr(knowledge, "_full_store", refuse)
+
+
+def assert_same_store(a: Store, b: Store) -> None:
+    assert sorted(a.arrays) == sorted(b.arrays)
+    for name in a.arrays:
+        x, y = np.asarray(a[name]), np.asarray(b[name])
+        assert x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y), name
+    assert json.dumps(a.meta, sort_keys=True) == json.dumps(b.meta, sort_keys=True)
+
+
+# -- loading instead of rebuilding ----------------------------------------------------------------
+def test_a_second_start_loads_the_snapshot_and_answers_the_same(multi: Path, monkeypatch) -> None:
+    fresh = Knowledge(build_snapshot(multi, persist=False))
+    build_snapshot(multi)  # writes it
+    assert (multi / SNAPSHOT_FILE).is_file()
+    _loaded_only(monkeypatch)
+    loaded = Knowledge(build_snapshot(multi))
+    assert answers(loaded) == answers(fresh)
+    assert explanations(loaded) == explanations(fresh)
+    assert [a.slug for a in loaded.snapshot.articles] == [a.slug for a in fresh.snapshot.articles]
+    assert list(loaded.snapshot.articles) == list(fresh.snapshot.articles)
+    assert list(loaded.snapshot.passages) == list(fresh.snapshot.passages)
+    assert loaded.snapshot.stamp == fresh.snapshot.stamp
+    assert loaded.sources() == fresh.sources() and loaded.coverage() == fresh.coverage()
+
+
+def test_the_dev_questions_get_the_same_answers_on_the_seed_corpus(tmp_path: Path, monkeypatch) -> None:
+    corpus = _copy(tmp_path, extra=())
+    fresh = Knowledge(build_snapshot(corpus, persist=False))
+    build_snapshot(corpus)
+    _loaded_only(monkeypatch)
+    loaded = Knowledge(build_snapshot(corpus))
+    assert answers(loaded) == answers(fresh)
+    assert explanations(loaded) == explanations(fresh)
+
+
+def test_snapshot_arrays_are_read_only_memory_maps(multi: Path) -> None:
+    build_snapshot(multi)
+    snap = build_snapshot(multi)
+    arr = snap.store["bm_weights"]
+    assert not arr.flags.writeable
+    assert isinstance(arr.base, memoryview) or arr.base is not None
+
+
+# -- whatever does not fit is rebuilt, with one line saying why -----------------------------------
+def _rebuild_reason(corpus: Path, caplog: pytest.LogCaptureFixture) -> list[str]:
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.corpus.knowledge"):
+        kb = Knowledge(build_snapshot(corpus))
+    assert answers(kb) == EXPECTED[corpus]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.corpus.knowledge"]
+
+
+EXPECTED: dict[Path, list[dict]] = {}
+
+
+@pytest.fixture()
+def seed(tmp_path: Path) -> Path:
+    corpus = _copy(tmp_path, extra=())
+    EXPECTED[corpus] = answers(Knowledge(build_snapshot(corpus, persist=False)))
+    build_snapshot(corpus)
+    return corpus
+
+
+def test_a_truncated_snapshot_is_rebuilt(seed: Path, caplog) -> None:
+    path = seed / SNAPSHOT_FILE
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "truncated" in line
+    assert path.read_bytes() == data  # rewritten whole
+    assert _rebuild_reason(seed, caplog) == []  # and used from then on
+
+
+@pytest.mark.parametrize("cut", [0, 5, 20])
+def test_a_snapshot_cut_in_its_header_is_rebuilt(seed: Path, caplog, cut: int) -> None:
+    path = seed / SNAPSHOT_FILE
+    path.write_bytes(path.read_bytes()[:cut])
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "truncated" in line
+
+
+def test_a_hand_edited_payload_fails_its_checksum(seed: Path, caplog) -> None:
+    path = seed / SNAPSHOT_FILE
+    data = bytearray(path.read_bytes())
+    data[-len(data) // 3] ^= 0x40  # one bit somewhere in the arrays
+    path.write_bytes(bytes(data))
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "checksum" in line
+
+
+def test_a_hand_edited_header_fails_its_checksum(seed: Path, caplog) -> None:
+    path = seed / SNAPSHOT_FILE
+    data = path.read_bytes()
+    # a glossary definition in the header, changed but the same length
+    edited = data.replace(b"Electronic Communications Privacy Act", b"Electronic Communications Privacy Axe", 1)
+    assert edited != data
+    path.write_bytes(edited)
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "checksum" in line
+
+
+def test_another_engine_version_is_rebuilt(seed: Path, caplog, monkeypatch) -> None:
+    monkeypatch.setattr(knowledge, "_CODE_SIGNATURE", "another-tokenizer")
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "another tokenizer or engine version" in line
+
+
+def test_an_edited_glossary_file_is_a_new_generation(seed: Path, caplog) -> None:
+    path = seed / "glossary.yaml"
+    path.write_text(path.read_text("utf-8") + "\n# a comment\n", "utf-8")
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "corpus changed" in line
+
+
+def test_an_edited_article_is_a_new_generation(seed: Path, caplog) -> None:
+    (article,) = (seed / "articles").glob("*.md")
+    text = article.read_text("utf-8")
+    article.write_text(text.replace("The ECPA is 30 years old.", "The ECPA is thirty years old."), "utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.corpus.knowledge"):
+        kb = Knowledge(build_snapshot(seed))
+    assert any("corpus changed" in r.getMessage() for r in caplog.records)
+    assert "thirty years old" in kb.ask("How old is the ECPA?").quotes[0].text
+
+
+def test_a_file_that_is_not_a_snapshot_is_rebuilt(seed: Path, caplog) -> None:
+    (seed / SNAPSHOT_FILE).write_bytes(b"\x80\x04pickle? no thanks" * 100)
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "not a snapshot" in line
+
+
+def test_read_refuses_an_array_type_it_does_not_store(tmp_path: Path) -> None:
+    store = Store({"x": np.array([1, 2, 3], dtype=np.int64)}, {"format": 1})
+    with pytest.raises(ValueError, match="dtype"):
+        write_snapshot(tmp_path / "s.bin", Store({"x": np.array(["a"], dtype=object)}, {}),
+                       snapshot_stamp(corpus_generation(tmp_path)))
+    write_snapshot(tmp_path / "s.bin", store, snapshot_stamp(corpus_generation(tmp_path)))
+    got = read_snapshot(tmp_path / "s.bin", snapshot_stamp(corpus_generation(tmp_path)))
+    assert got["x"].tolist() == [1, 2, 3]
+
+
+# -- read-only corpus directories and processes sharing one ---------------------------------------
+def test_a_read_only_corpus_is_built_in_memory_with_one_warning(tmp_path: Path, caplog, monkeypatch) -> None:
+    corpus = _copy(tmp_path, extra=())
+    expected = answers(Knowledge(build_snapshot(corpus, persist=False)))
+    shutil.rmtree(corpus / ".cache", ignore_errors=True)
+    (corpus / ".cache").mkdir()
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*args, dir=None, **kwargs):  # what a read-only mount answers (the tests run as root)
+        if dir is not None and Path(dir).is_relative_to(corpus):
+            raise PermissionError(errno.EROFS, "Read-only file system")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            kb = Knowledge(build_snapshot(corpus))
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, [r.getMessage() for r in warnings]
+        assert "cannot save the index snapshot" in warnings[0].getMessage()
+        assert answers(kb) == expected
+
+
+def test_readers_never_see_half_a_snapshot_while_another_process_writes(seed: Path) -> None:
+    path = seed / SNAPSHOT_FILE
+    stamp = snapshot_stamp(corpus_generation(seed))
+    store = read_snapshot(path, stamp)
+    copy = Store({n: np.array(a) for n, a in store.arrays.items()}, store.meta)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            while not stop.is_set():
+                write_snapshot(path, copy, stamp)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(40):
+            try:
+                got = read_snapshot(path, stamp)
+            except SnapshotUnusable as exc:  # pragma: no cover - the failure this test looks for
+                raise AssertionError(f"a reader saw a half-written snapshot: {exc}") from None
+            assert np.array_equal(got["bm_weights"], copy["bm_weights"])
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors
+
+
+# -- adding and removing update the snapshot as a full rebuild would make it ----------------------
+async def test_add_and_remove_update_the_snapshot_like_a_full_rebuild(tmp_path: Path, monkeypatch) -> None:
+    corpus = _copy(tmp_path, extra=("eu-data-boundary.html", "gdpr-day-one.txt"))
+    kb = await Knowledge.open(corpus)
+    calls: list[str] = []
+    real_terms = knowledge.passage_terms
+
+    def counting(passage):
+        calls.append(passage.article_slug)
+        return real_terms(passage)
+
+    monkeypatch.setattr(knowledge, "passage_terms", counting)
+
+    def no_full_build(*args: object, **kwargs: object) -> object:
+        raise AssertionError("an add or remove must not rebuild the whole snapshot")
+
+    monkeypatch.setattr(knowledge, "build_snapshot", no_full_build)
+    monkeypatch.setattr(knowledge, "load_corpus", no_full_build)
+    stored, count = await kb.add(draft_to_article(ingest_file(MULTI_ARTICLES / "cloud-act-explained.txt")))
+    assert set(calls) == {stored.slug} and len(calls) == count  # only the new article was tokenised
+    monkeypatch.undo()
+    full = build_snapshot(corpus, persist=False)
+    assert_same_store(kb.snapshot.store, full.store)
+    on_disk = read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
+    assert_same_store(on_disk, full.store)
+    assert answers(kb) == answers(Knowledge(full))
+
+    monkeypatch.setattr(knowledge, "build_snapshot", no_full_build)
+    monkeypatch.setattr(knowledge, "load_corpus", no_full_build)
+    slug = next(a.slug for a in kb.snapshot.articles if a.slug not in (stored.slug, SEED_SLUG))
+    await kb.remove(slug)
+    monkeypatch.undo()
+    full = build_snapshot(corpus, persist=False)
+    assert_same_store(kb.snapshot.store, full.store)
+    assert answers(kb) == answers(Knowledge(full))
+
+
+async def test_an_add_after_another_process_changed_the_corpus_rebuilds_in_full(tmp_path: Path) -> None:
+    corpus = _copy(tmp_path, extra=())
+    kb = await Knowledge.open(corpus)
+    other = corpus / "articles" / "hand-written.md"
+    other.write_text("---\ntitle: Hand written\npublisher: Test\n---\nA paragraph on data residency.\n", "utf-8")
+    await kb.add(draft_to_article(ingest_file(MULTI_ARTICLES / "gdpr-day-one.txt")))
+    assert "hand-written" in {a.slug for a in kb.snapshot.articles}
+    full = build_snapshot(corpus, persist=False)
+    assert_same_store(kb.snapshot.store, full.store)
