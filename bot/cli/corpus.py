@@ -8,8 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.corpus.admin import add_draft, list_entries
-from bot.corpus.articles import DEFAULT_CORPUS_DIR, CorpusError, remove_article
+from bot.corpus.admin import add_draft, list_entries, remove_now
+from bot.corpus.articles import DEFAULT_CORPUS_DIR, CorpusError
 from bot.corpus.ingest import IngestError, Limits, Metadata, ingest_source
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     """`python -m bot remove SLUG`."""
     try:
-        removed = remove_article(_corpus(args), args.slug)
+        removed = remove_now(_corpus(args), args.slug)
     except CorpusError as exc:
         return _fail(f"not removed: {exc}")
-    print(f'Removed "{removed.article.title}" (`{removed.article.slug}`).')
+    print(f'Removed "{removed.title}" (`{removed.slug}`).')
     return 0

@@ -55,6 +55,8 @@ def cmd_bench(argv: list[str]) -> int:
     from bot.corpus.knowledge import Knowledge
     from bot.measure.bench import main as bench_main
 
+    if "--startup" in argv:
+        return bench_main(argv)
     kb = Knowledge.load(DEFAULT_CORPUS_DIR)
     texts = [p.full_text for p in kb.snapshot.passages]
     return bench_main(argv, answer_fn=kb.ask, vocabulary_texts=texts)

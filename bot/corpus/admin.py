@@ -19,6 +19,7 @@ from bot.corpus.articles import (
     add_article,
     format_date,
     load_corpus,
+    remove_article,
 )
 from bot.corpus.ingest import Draft, IngestError, Limits, Metadata, ingest_url, make_draft
 from bot.engine.models import Article
@@ -39,6 +40,7 @@ __all__ = [
     "draft_to_article",
     "list_entries",
     "remove_live",
+    "remove_now",
 ]
 
 
@@ -81,10 +83,33 @@ def passage_count(article: Article) -> int:
     return len(split_article(article))
 
 
+def _knowledge(corpus_dir: Path) -> Knowledge | None:
+    """The corpus's knowledge (its saved snapshot, updated by the add or remove so the next
+    command starts at once), or None for a corpus that has no articles folder yet."""
+    from bot.corpus.knowledge import Knowledge
+
+    try:
+        return Knowledge.load(corpus_dir)
+    except CorpusError:
+        return None
+
+
 def add_draft(corpus_dir: Path, draft: Draft) -> AddOutcome:
-    """Store a draft (blocking, for the CLI; the bot uses `Knowledge.add`)."""
-    stored = add_article(corpus_dir, draft_to_article(draft))
-    return AddOutcome(stored, passage_count(stored))
+    """Store a draft and update the index snapshot (blocking, for the CLI; the bot uses `Knowledge.add`)."""
+    kb = _knowledge(corpus_dir)
+    if kb is None:
+        stored = add_article(corpus_dir, draft_to_article(draft))
+        return AddOutcome(stored, passage_count(stored))
+    stored, count = kb.add_now(draft_to_article(draft))
+    return AddOutcome(stored, count)
+
+
+def remove_now(corpus_dir: Path, slug: str) -> Article:
+    """Remove an article and update the index snapshot (blocking, for the CLI)."""
+    kb = _knowledge(corpus_dir)
+    if kb is None:
+        return remove_article(corpus_dir, slug).article
+    return kb.remove_now(slug)
 
 
 async def add_from_url(knowledge: Knowledge, url: str, metadata: Metadata, limits: Limits) -> AddOutcome:

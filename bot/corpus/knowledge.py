@@ -345,6 +345,18 @@ class Knowledge:
             raise
         return removed.article, snap
 
+    def add_now(self, article: Article) -> tuple[Article, int]:
+        """Blocking `add` for the command line: store, update the snapshot (and its file), install."""
+        stored, snap = self._add_and_build(article)
+        self.install(snap)
+        return stored, snap.index.passage_counts().get(stored.slug, 0)
+
+    def remove_now(self, slug: str) -> Article:
+        """Blocking `remove` for the command line."""
+        removed, snap = self._remove_and_build(slug)
+        self.install(snap)
+        return removed
+
     async def add(self, article: Article) -> tuple[Article, int]:
         """Store `article` and swap in an index that holds it; returns (stored article, passages).
 
@@ -355,7 +367,7 @@ class Knowledge:
         async with self._writer_lock():
             stored, snap = await asyncio.to_thread(self._add_and_build, article)
             self.install(snap)
-        count = sum(1 for p in snap.passages if p.article_slug == stored.slug)
+        count = snap.index.passage_counts().get(stored.slug, 0)
         log.info("added %s: %d passages; corpus now %d articles", stored.slug, count, len(snap.articles))
         return stored, count
 
@@ -400,9 +412,7 @@ class Knowledge:
     # -- what the corpus holds ------------------------------------------------------------------
     def sources(self) -> list[tuple[Article, int]]:
         snap = self._snapshot
-        counts: dict[str, int] = {}
-        for p in snap.passages:
-            counts[p.article_slug] = counts.get(p.article_slug, 0) + 1
+        counts = snap.index.passage_counts()
         return [(a, counts.get(a.slug, 0)) for a in snap.articles]
 
     def coverage(self) -> str:

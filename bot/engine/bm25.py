@@ -29,7 +29,6 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 import numpy as np
-import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +101,8 @@ def count_sorted(
     order = sorted(range(len(first)), key=first.__getitem__)
     rank = np.empty(len(first), dtype=np.int32)
     rank[np.array(order, dtype=np.int64)] = np.arange(len(first), dtype=np.int32)
+    import scipy.sparse as sp  # only a build needs it: a start from a saved snapshot does not import it
+
     matrix = sp.csr_matrix((data, rank[indices], indptr), shape=(n, len(first)))
     matrix.sort_indices()
     return ([first[i] for i in order], matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32),
@@ -195,6 +196,8 @@ class BM25Index:
         n = len(doc_len)
         self.n_docs = n
         self.avgdl = int(doc_len.sum()) / n if n else 0.0
+        import scipy.sparse as sp
+
         csc = sp.csr_matrix((data, indices, indptr), shape=(n, len(vocab))).tocsc()
         self._vocab: dict[str, int] = vocab
         self._ptr = csc.indptr.astype(np.int64)

@@ -145,9 +145,12 @@ class SearchIndex:
         if title_tokens is not None:
             title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
         subject = _subject_terms(passages, terms, doc_ptr, doc_terms, title_terms)
+        slugs = list(dict.fromkeys([a.slug for a in articles] + [p.article_slug for p in passages]))
+        number = {slug: i for i, slug in enumerate(slugs)}
+        doc_article = np.array([number[p.article_slug] for p in passages], dtype=np.int32)
         self._install(
             {a.slug: a for a in articles}, tuple(passages), terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len,
-            bm25, title_terms, subject, len(articles),
+            bm25, title_terms, subject, len(articles), doc_article, slugs,
         )
 
     @classmethod
@@ -164,12 +167,16 @@ class SearchIndex:
         titles: Mapping[str, frozenset[str]],
         subject_terms: Mapping[str, frozenset[str]],
         n_articles: int,
+        doc_article: np.ndarray,
+        slugs: Sequence[str],
     ) -> SearchIndex:
-        """An index from parts already computed (a snapshot read from disk): nothing is rebuilt."""
+        """An index from parts already computed (a snapshot read from disk): nothing is rebuilt.
+
+        `doc_article[i]` is the position in `slugs` of passage i's article."""
         self = cls.__new__(cls)
         vocab = bm25._vocab if bm25 is not None else {}
         self._install(articles, passages, terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len, bm25, titles,
-                      subject_terms, n_articles)
+                      subject_terms, n_articles, doc_article, slugs)
         return self
 
     def _install(
@@ -186,8 +193,11 @@ class SearchIndex:
         titles: Mapping[str, frozenset[str]],
         subject_terms: Mapping[str, frozenset[str]],
         n_articles: int,
+        doc_article: np.ndarray,
+        slugs: Sequence[str],
     ) -> None:
         self.articles = articles
+        self.doc_article, self.slugs = doc_article, slugs
         self.passages = passages
         self.terms = terms  # the vocabulary, sorted: term id -> term
         self._vocab = vocab
@@ -240,13 +250,21 @@ class SearchIndex:
         if self._bm25 is None:
             return np.zeros(len(docs))
         scores = self._bm25.score_docs(list(terms), docs)
-        if self._titles:
+        if self._titles and len(docs):
             qset = set(terms)
-            for j, idx in enumerate(np.asarray(docs).tolist()):
-                title = qset & self._titles.get(self.passages[idx].article_slug, frozenset())
+            arts = np.asarray(self.doc_article)[np.asarray(docs, dtype=np.intp)]
+            bonus = np.zeros(len(self.slugs))
+            for a in np.unique(arts).tolist():
+                title = qset & self._titles.get(self.slugs[a], frozenset())
                 if title:
-                    scores[j] += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title))
+                    bonus[a] = TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title))
+            scores += bonus[arts]
         return scores
+
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per article slug (articles without passages left out)."""
+        counts = np.bincount(np.asarray(self.doc_article, dtype=np.intp), minlength=len(self.slugs))
+        return {slug: int(n) for slug, n in zip(self.slugs, counts.tolist(), strict=True) if n}
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25

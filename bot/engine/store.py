@@ -423,10 +423,10 @@ class Opened:
     errors: tuple[str, ...]
 
 
-def open_store(store: Store) -> Opened:
-    """The engine's objects over `store`'s arrays, nothing recomputed (see the module docstring)."""
+def open_index(store: Store, articles: ArticleTable | None = None) -> SearchIndex:
+    """The search index over `store`'s arrays."""
     meta = store.meta
-    articles = ArticleTable(store)
+    articles = articles if articles is not None else ArticleTable(store)
     passages = PassageTable(store, articles)
     terms = store.words("vocab")
     vocab = {t: i for i, t in enumerate(terms)}
@@ -435,10 +435,19 @@ def open_store(store: Store) -> Opened:
         bm25 = BM25Index.from_arrays(vocab, {n: store[f"bm_{n}"] for n in BM25Index.ARRAYS}, meta["bm25"])
     titles = TermSets(store.strings("title_terms"), articles)
     subjects = TermSets(store.strings("subject_terms"), articles)
-    index = SearchIndex.from_parts(
+    return SearchIndex.from_parts(
         ArticlesBySlug(articles), passages, terms, store["doc_ptr"], store["doc_terms"], store["doc_tf"],
-        store["doc_len"], bm25, titles, subjects, len(articles),
+        store["doc_len"], bm25, titles, subjects, len(articles), store["p_art"], articles.slugs,
     )
+
+
+def open_store(store: Store) -> Opened:
+    """The engine's objects over `store`'s arrays, nothing recomputed (see the module docstring)."""
+    meta = store.meta
+    articles = ArticleTable(store)
+    index = open_index(store, articles)
+    passages = index.passages
+    assert isinstance(passages, PassageTable)
     unique = dict(zip(store.words("sp_unique_i"), store.words("sp_unique_p"), strict=True))
     speller = Speller(store.words("sp_words"), store.words("sp_acr"), store.words("sp_common"), unique)
     glossary = None
@@ -604,7 +613,7 @@ def _edit(store: Store, pos: int, article: Article | None, tokens: Sequence[Sequ
     _put_words(arrays, counts, "gm_words", [])
     partial = Store(arrays, {**meta, "glossary": None}, None)
     if store.meta["glossary"] is not None:
-        index = open_store(partial).index
+        index = open_index(partial)
         glossary = Glossary.from_json(store.meta["glossary"]["entries"], store.meta["glossary"]["source"])
         old_words = store.words("gm_words")
         table: dict[str, int] = {}

@@ -25,6 +25,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -324,6 +325,24 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"whole answer on the bundled corpus: p50 {ans['p50_ms']:.3f} ms, p99 {ans['p99_ms']:.3f} ms")
 
 
+def _startup_main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from bot.measure.startup import print_startup, run_startup
+
+    try:
+        sizes = [int(s) for s in args.articles.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--articles must be comma-separated integers, not {args.articles!r}")
+    if not sizes or min(sizes) < 1:
+        parser.error("--articles sizes must be positive")
+    result = run_startup(sizes, args.workdir, args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    else:
+        print_startup(result)
+    return 0
+
+
 def main(
     argv: list[str] | None = None,
     answer_fn: Callable[[str], object] | None = None,
@@ -340,7 +359,17 @@ def main(
     parser.add_argument("--variant", choices=("okapi", "plus", "l"), default=BM25_VARIANT,
                         help="rank-bm25 variant (default: the engine's, %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--startup", action="store_true",
+                        help="measure start-up instead: `python -m bot ask` / `add` on generated corpora of "
+                             "--articles sizes (cold, rebuild, warm from the saved snapshot, add + next answer)")
+    parser.add_argument("--articles", default="1000,10000",
+                        help="with --startup: comma-separated article counts (default: %(default)s)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="with --startup: keep the generated corpora here and reuse them (default: a "
+                             "temporary directory, removed afterwards)")
     args = parser.parse_args(argv)
+    if args.startup:
+        return _startup_main(parser, args)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
