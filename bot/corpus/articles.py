@@ -241,6 +241,13 @@ def write_article(corpus_dir: Path, article: Article) -> Path:
     return _atomic_write(folder, article.slug, render_article(article).encode("utf-8"))
 
 
+def article_names(folder: Path) -> list[str]:
+    """The names of the `*.md` entries of `folder`, sorted (as `sorted(folder.glob("*.md"))` orders
+    them, without making and comparing 10,000 Path objects)."""
+    with os.scandir(folder) as entries:
+        return sorted(e.name for e in entries if e.name.endswith(".md"))
+
+
 def corpus_stamp(corpus_dir: Path) -> tuple[tuple[str, int, int], ...]:
     """A cheap generation stamp: (name, size, mtime_ns) of every article file.
 
@@ -249,12 +256,12 @@ def corpus_stamp(corpus_dir: Path) -> tuple[tuple[str, int, int], ...]:
     folder = articles_dir(corpus_dir)
     out = []
     try:
-        for path in sorted(folder.glob("*.md")):
+        for name in article_names(folder):
             try:
-                st = path.stat()
+                st = os.stat(os.path.join(folder, name))
             except OSError:
                 continue
-            out.append((path.name, st.st_size, st.st_mtime_ns))
+            out.append((name, st.st_size, st.st_mtime_ns))
     except OSError:
         return ()
     return tuple(out)
@@ -296,6 +303,10 @@ def corpus_lock(corpus_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _lock_unless(corpus_dir: Path, locked: bool) -> contextlib.AbstractContextManager[None]:
+    return contextlib.nullcontext() if locked else corpus_lock(corpus_dir)
 
 
 def normalise_url(url: str) -> str:
@@ -349,8 +360,9 @@ class KnownFile:
 def _existing(folder: Path, known: Mapping[str, KnownFile]) -> Iterator[tuple[Path, str, str | None]]:
     """(path, body hash, normalised url) of every article file; unknown or changed files are parsed
     (broken ones skipped, as `load_corpus` skips them)."""
-    for path in sorted(folder.glob("*.md")):
-        k = known.get(path.name)
+    for name in article_names(folder):
+        path = folder / name
+        k = known.get(name)
         if k is not None:
             try:
                 st = path.stat()
@@ -367,18 +379,24 @@ def _existing(folder: Path, known: Mapping[str, KnownFile]) -> Iterator[tuple[Pa
 
 
 def add_article(
-    corpus_dir: Path, article: Article, *, today: dt.date | None = None, known: Mapping[str, KnownFile] | None = None
+    corpus_dir: Path,
+    article: Article,
+    *,
+    today: dt.date | None = None,
+    known: Mapping[str, KnownFile] | None = None,
+    locked: bool = False,
 ) -> Article:
     """Store a new article under a fresh unique slug; refuse a duplicate. Returns the stored article.
 
     The slug comes from the title (`article.slug` is ignored), `added` is today, `sha256` the body
     hash. Holds the corpus lock, so concurrent adds from any process never pick the same slug.
-    `known` (from the index snapshot) spares parsing the files that did not change since.
+    `known` (from the index snapshot) spares parsing the files that did not change since;
+    `locked`: the caller holds the corpus lock already (to update the snapshot under it too).
     """
     corpus_dir = Path(corpus_dir)
     if not article.paragraphs:
         raise CorpusError("the article has no text")
-    with corpus_lock(corpus_dir):
+    with _lock_unless(corpus_dir, locked):
         folder = articles_dir(corpus_dir)
         folder.mkdir(parents=True, exist_ok=True)
         sha = body_hash(article.paragraphs)
@@ -403,12 +421,12 @@ def add_article(
     return stored
 
 
-def remove_article(corpus_dir: Path, slug: str) -> RemovedArticle:
+def remove_article(corpus_dir: Path, slug: str, *, locked: bool = False) -> RemovedArticle:
     """Delete `corpus/articles/<slug>.md`; unknown slugs are refused with the closest suggestions."""
     corpus_dir = Path(corpus_dir)
     slug = slug.strip().lower().removesuffix(".md")
     folder = articles_dir(corpus_dir)
-    with corpus_lock(corpus_dir):
+    with _lock_unless(corpus_dir, locked):
         path = folder / f"{slug}.md"
         if not _SLUG_RE.match(slug) or not path.is_file():
             known = sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []

@@ -29,6 +29,7 @@ from bot.corpus.snapshot_file import (
     SnapshotUnusable,
     Stamp,
     corpus_generation,
+    generation_of,
     read_snapshot,
     write_snapshot,
 )
@@ -40,7 +41,16 @@ from bot.engine.passages import split_article
 from bot.engine.reading import interpret
 from bot.engine.search import TOKEN_SIGNATURE, passage_terms
 from bot.engine.snapshot import Snapshot
-from bot.engine.store import STORE_FORMAT, Store, build_store, open_store, with_article, without_article
+from bot.engine.store import (
+    STORE_FORMAT,
+    ArticleTable,
+    Store,
+    build_store,
+    open_store,
+    pack_words,
+    with_article,
+    without_article,
+)
 from bot.engine.text import clean_question, tokenize
 
 __all__ = ["CACHE_DIR", "CANDIDATES", "SNAPSHOT_FILE", "Knowledge", "Snapshot", "build_snapshot", "content_key"]
@@ -154,7 +164,7 @@ def _full_store(corpus_dir: Path, previous: Snapshot | None) -> tuple[Store, boo
     # glossary names first: "Electronic Communications Privacy Act" is matched whole before "act"
     groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), synonyms)
     store = build_store(loaded.articles, passages, tokens, titles, glossary, groups, loaded.errors)
-    store.meta["dup"] = {a.slug: _dup_entry(a) for a in loaded.articles}
+    _put_dup(store, {a.slug: _dup_entry(a) for a in loaded.articles})
     return store, clean
 
 
@@ -163,9 +173,28 @@ def _dup_entry(article: Article) -> list[str | None]:
     return [body_hash(article.paragraphs), normalise_url(article.url) if article.url else None]
 
 
+def _dup_of(store: Store) -> dict[str, list[str | None]]:
+    """slug -> its `_dup_entry`, from the store's dup_* tables (one row per article, in order)."""
+    if "dup_body" not in store.arrays:
+        return {}
+    slugs = ArticleTable(store).slugs
+    body, url = store.words("dup_body"), store.words("dup_url")
+    return {s: [b, u or None] for s, b, u in zip(slugs, body, url, strict=True)}
+
+
+def _put_dup(store: Store, dup: dict[str, list[str | None]]) -> None:
+    """Store the duplicate-check entries as word tables in the store's article order."""
+    slugs = ArticleTable(store).slugs
+    counts = store.meta["counts"]
+    for name, col in (("dup_body", 0), ("dup_url", 1)):
+        words = [dup[s][col] or "" for s in slugs]
+        store.arrays[name] = pack_words(words)
+        counts[name] = len(words)
+
+
 def _known_files(snapshot: Snapshot) -> dict[str, KnownFile]:
     store = snapshot.store
-    dup = store.meta.get("dup", {}) if isinstance(store, Store) else {}
+    dup = _dup_of(store) if isinstance(store, Store) else {}
     out: dict[str, KnownFile] = {}
     for name, size, mtime in snapshot.stamp:
         entry = dup.get(name.removesuffix(".md"))
@@ -175,7 +204,6 @@ def _known_files(snapshot: Snapshot) -> dict[str, KnownFile]:
 
 
 def _snapshot_of(corpus_dir: Path, store: Store, generation: Generation) -> Snapshot:
-    store.meta["stamp"] = [list(a) for a in generation.articles]
     store.meta["aux"] = generation.aux
     opened = open_store(store)
     return Snapshot(
@@ -192,38 +220,71 @@ def _save(corpus_dir: Path, store: Store, generation: Generation) -> None:
                     corpus_dir / SNAPSHOT_FILE.parent, exc.strerror or exc)
 
 
-def build_snapshot(corpus_dir: Path, *, previous: Snapshot | None = None, persist: bool = True) -> Snapshot:
+def build_snapshot(
+    corpus_dir: Path, *, previous: Snapshot | None = None, persist: bool = True, locked: bool = False
+) -> Snapshot:
     """The corpus's snapshot: loaded from `<corpus>/.cache/snapshot.bin` when that was made for the
     files as they are, else built (tokens from the token cache) and saved there for the next start.
     CPU- and I/O-bound: call it off the event loop.
 
-    `previous` (the snapshot being replaced) supplies the last good glossary when the glossary
-    file no longer validates, so a bad edit never takes the glossary away from the bot; such a
-    snapshot, like one built while the synonyms file is broken, is not saved (the next start logs
-    the error again). `persist=False` neither reads nor writes the file.
+    When the saved snapshot does not fit, the corpus lock is taken before building (unless the
+    caller holds it: `locked`): a writer in another process (an add, a remove, another start's
+    build) holds it until its snapshot is saved, and that snapshot is then used instead of building
+    a second one. `previous` (the snapshot being replaced) supplies the last good glossary when the
+    glossary file no longer validates, so a bad edit never takes the glossary away from the bot;
+    such a snapshot, like one built while the synonyms file is broken, is not saved (the next start
+    logs the error again). `persist=False` neither reads nor writes the file.
     """
     corpus_dir = Path(corpus_dir)
+    if not persist:
+        store, _ = _full_store(corpus_dir, previous)
+        return _snapshot_of(corpus_dir, store, corpus_generation(corpus_dir))
+    loaded, why = _load_saved(corpus_dir)
+    if loaded is not None:
+        return loaded
+    if locked:
+        return _build_and_save(corpus_dir, previous, why)
+    from bot.corpus.articles import corpus_lock
+
+    try:
+        lock = corpus_lock(corpus_dir)
+        lock.__enter__()
+    except OSError:  # a read-only corpus directory: no lock file, no writer to wait for
+        return _build_and_save(corpus_dir, previous, why)
+    try:
+        loaded, _ = _load_saved(corpus_dir)  # a writer may have saved it while we waited
+        return loaded if loaded is not None else _build_and_save(corpus_dir, previous, why)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _load_saved(corpus_dir: Path) -> tuple[Snapshot | None, tuple[int, str]]:
+    """The saved snapshot if it fits the corpus now, else (None, (log level, why not))."""
     generation = corpus_generation(corpus_dir)
-    if persist:
-        path = corpus_dir / SNAPSHOT_FILE
-        try:
-            store = read_snapshot(path, snapshot_stamp(generation))
-        except FileNotFoundError:
-            log.info("no index snapshot in %s yet: building it", path.parent)
-        except SnapshotUnusable as exc:
-            level = logging.INFO if "changed" in str(exc) else logging.WARNING
-            log.log(level, "rebuilding the index snapshot %s: %s", path, exc)
-        except OSError as exc:
-            log.warning("rebuilding the index snapshot %s: it cannot be read (%s)", path, exc.strerror or exc)
-        else:
-            if not articles_dir(corpus_dir).is_dir():
-                load_corpus(corpus_dir)  # raises the CorpusError a missing folder deserves
-            for err in store.meta["errors"]:  # the report load_corpus would have made
-                logging.getLogger("bot.corpus.articles").warning("skipped broken article file %s", err)
-            return _snapshot_of(corpus_dir, store, generation)
+    path = corpus_dir / SNAPSHOT_FILE
+    try:
+        store = read_snapshot(path, snapshot_stamp(generation))
+    except FileNotFoundError:
+        return None, (logging.INFO, f"no index snapshot in {path.parent} yet: building it")
+    except SnapshotUnusable as exc:
+        level = logging.INFO if "changed" in str(exc) else logging.WARNING
+        return None, (level, f"rebuilding the index snapshot {path}: {exc}")
+    except OSError as exc:
+        return None, (logging.WARNING, f"rebuilding the index snapshot {path}: it cannot be read "
+                                       f"({exc.strerror or exc})")
+    if not articles_dir(corpus_dir).is_dir():
+        load_corpus(corpus_dir)  # raises the CorpusError a missing folder deserves
+    for err in store.meta["errors"]:  # the report load_corpus would have made
+        logging.getLogger("bot.corpus.articles").warning("skipped broken article file %s", err)
+    return _snapshot_of(corpus_dir, store, generation), (logging.INFO, "")
+
+
+def _build_and_save(corpus_dir: Path, previous: Snapshot | None, why: tuple[int, str]) -> Snapshot:
+    log.log(why[0], "%s", why[1])
+    generation = corpus_generation(corpus_dir)
     store, clean = _full_store(corpus_dir, previous)
     snap = _snapshot_of(corpus_dir, store, generation)
-    if persist and clean:
+    if clean:
         _save(corpus_dir, store, generation)
     return snap
 
@@ -250,16 +311,20 @@ def _updated(snapshot: Snapshot, slug: str, *, added: bool) -> Snapshot | None:
             cache = TokenCache(corpus_dir / CACHE_DIR, signature=TOKEN_SIGNATURE)
             tokens = _article_tokens(cache, article, split_article(article))
             new = with_article(store, article, tokens, tokenize(article.title))
-            new.meta["dup"] = {**store.meta.get("dup", {}), slug: _dup_entry(article)}
+            _put_dup(new, {**_dup_of(store), slug: _dup_entry(article)})
         else:
             new = without_article(store, slug)
-            new.meta["dup"] = {k: v for k, v in store.meta.get("dup", {}).items() if k != slug}
+            _put_dup(new, _dup_of(store))
     except (OSError, UnicodeDecodeError, CorpusError, KeyError, ValueError) as exc:
         log.warning("could not update the index snapshot for %s (%s); rebuilding it", slug, exc)
         return None
-    snap = _snapshot_of(corpus_dir, new, generation)
-    _save(corpus_dir, new, generation)
-    return snap
+    return _snapshot_of(corpus_dir, new, generation)
+
+
+def save_snapshot(snap: Snapshot) -> None:
+    """Write the snapshot's file (a warning, not an error, when the directory is read-only)."""
+    store = snap.store
+    _save(snap.corpus_dir, store, generation_of(snap.stamp, store.meta["aux"]))
 
 
 class Knowledge:
@@ -316,34 +381,51 @@ class Knowledge:
         return self._reload_lock
 
     def _add_and_build(self, article: Article) -> tuple[Article, Snapshot]:
-        """Blocking: store the article, build the new snapshot; on failure take the file out again."""
+        """Blocking: store the article and update the snapshot (its file too) under the corpus lock,
+        so another process that finds the corpus changed waits for the new snapshot instead of
+        rebuilding on its own; on failure the file is taken out again. The new snapshot is
+        installed as soon as it is made, before its file is written."""
         from bot.corpus.articles import add_article, corpus_lock
 
         corpus_dir = self._snapshot.corpus_dir
-        stored = add_article(corpus_dir, article, known=_known_files(self._snapshot))
-        try:
-            snap = _updated(self._snapshot, stored.slug, added=True) or build_snapshot(
-                corpus_dir, previous=self._snapshot)
-        except BaseException:
-            with corpus_lock(corpus_dir):
+        with corpus_lock(corpus_dir):
+            stored = add_article(corpus_dir, article, known=_known_files(self._snapshot), locked=True)
+            try:
+                snap = self._update(stored.slug, added=True)
+            except BaseException:
                 (articles_dir(corpus_dir) / f"{stored.slug}.md").unlink(missing_ok=True)
-            log.exception("index rebuild failed after adding %s; the article was taken out", stored.slug)
-            raise
+                log.exception("index rebuild failed after adding %s; the article was taken out", stored.slug)
+                raise
         return stored, snap
 
     def _remove_and_build(self, slug: str) -> tuple[Article, Snapshot]:
-        from bot.corpus.articles import remove_article, restore_file
+        from bot.corpus.articles import corpus_lock, remove_article, restore_file
 
         corpus_dir = self._snapshot.corpus_dir
-        removed = remove_article(corpus_dir, slug)
-        try:
-            snap = _updated(self._snapshot, removed.article.slug, added=False) or build_snapshot(
-                corpus_dir, previous=self._snapshot)
-        except BaseException:
-            restore_file(corpus_dir, removed.article.slug, removed.data)
-            log.exception("index rebuild failed after removing %s; the file was put back", slug)
-            raise
+        with corpus_lock(corpus_dir):
+            removed = remove_article(corpus_dir, slug, locked=True)
+            try:
+                snap = self._update(removed.article.slug, added=False)
+            except BaseException:
+                restore_file(corpus_dir, removed.article.slug, removed.data)
+                log.exception("index rebuild failed after removing %s; the file was put back", slug)
+                raise
         return removed.article, snap
+
+    def _update(self, slug: str, *, added: bool) -> Snapshot:
+        """The snapshot after one article more or less: updated from the current one when nothing
+        else changed on disk, else built in full. Installed, then saved (the caller holds the lock)."""
+        old = self._snapshot
+        snap = _updated(old, slug, added=added)
+        if snap is None:
+            return build_snapshot(old.corpus_dir, previous=old, locked=True)
+        self.install(snap)  # questions use it now; other processes once it is saved
+        try:
+            save_snapshot(snap)
+        except BaseException:
+            self.install(old)
+            raise
+        return snap
 
     def add_now(self, article: Article) -> tuple[Article, int]:
         """Blocking `add` for the command line: store, update the snapshot (and its file), install."""

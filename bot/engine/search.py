@@ -210,6 +210,7 @@ class SearchIndex:
         # with several articles the title also scores and matches (see `search`)
         self._titles = titles if n_articles > 1 else {}
         self.subject_terms = subject_terms
+        self._titled: dict[str, list[int]] | None = None
 
     @property
     def bm25(self) -> BM25Index | None:
@@ -252,14 +253,23 @@ class SearchIndex:
         scores = self._bm25.score_docs(list(terms), docs)
         if self._titles and len(docs):
             qset = set(terms)
-            arts = np.asarray(self.doc_article)[np.asarray(docs, dtype=np.intp)]
+            titled = self._title_index()
             bonus = np.zeros(len(self.slugs))
-            for a in np.unique(arts).tolist():
+            for a in sorted({a for t in qset for a in titled.get(t, ())}):
                 title = qset & self._titles.get(self.slugs[a], frozenset())
-                if title:
-                    bonus[a] = TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title))
-            scores += bonus[arts]
+                bonus[a] = TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title))
+            scores += bonus[np.asarray(self.doc_article)[np.asarray(docs, dtype=np.intp)]]
         return scores
+
+    def _title_index(self) -> dict[str, list[int]]:
+        """term -> the articles whose title holds it (made once, when first needed)."""
+        if self._titled is None:
+            titled: dict[str, list[int]] = {}
+            for a, slug in enumerate(self.slugs):
+                for t in self._titles.get(slug, ()):
+                    titled.setdefault(t, []).append(a)
+            self._titled = titled
+        return self._titled
 
     def passage_counts(self) -> dict[str, int]:
         """Passages per article slug (articles without passages left out)."""

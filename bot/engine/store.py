@@ -616,33 +616,50 @@ def _edit(store: Store, pos: int, article: Article | None, tokens: Sequence[Sequ
         index = open_index(partial)
         glossary = Glossary.from_json(store.meta["glossary"]["entries"], store.meta["glossary"]["source"])
         old_words = store.words("gm_words")
-        table: dict[str, int] = {}
-        g_ptr, g_docs, g_scores, g_matched = [0], [], [], []
+        ext = {w: i for i, w in enumerate(old_words)}
+        ext_words = list(old_words)
+        g_ptr, g_docs, g_scores, g_ids = [0], [], [], []
         o_ptr, o_docs, o_matched = old["gm_ptr"], old["gm_docs"], old["gm_matched"]
         delta = k_new - (last - first)
         own_terms = [text_terms(p, t) for p, t in zip(parts, tokens, strict=True)]
         for k, entry in enumerate(glossary.entries):
             s, e = int(o_ptr[k]), int(o_ptr[k + 1])
             docs = np.asarray(o_docs[s:e], dtype=np.int64)
-            words = [old_words[m] for m in o_matched[s:e].tolist()]
+            ids = np.asarray(o_matched[s:e], dtype=np.int64)
             keep = (docs < first) | (docs >= last)
-            docs = docs[keep]
-            words = [w for w, kp in zip(words, keep.tolist(), strict=True) if kp]
+            docs, ids = docs[keep], ids[keep]
             docs = np.where(docs >= last, docs + delta, docs)
             found = find_mentions_in(entry, own_terms) if own_terms else {}
             if found:
+                new_ids = []
+                for words in found.values():
+                    key = " ".join(sorted(words))
+                    if key not in ext:
+                        ext[key] = len(ext_words)
+                        ext_words.append(key)
+                    new_ids.append(ext[key])
                 docs = np.concatenate((docs, np.array([first + j for j in found], dtype=np.int64)))
-                words += [" ".join(sorted(found[j])) for j in found]
+                ids = np.concatenate((ids, np.array(new_ids, dtype=np.int64)))
             order, scores = _rank_arrays(index, mention_query(entry), docs)
             g_docs.append(docs[order])
             g_scores.append(scores)
-            g_matched.extend(table.setdefault(words[i], len(table)) for i in order.tolist())
+            g_ids.append(ids[order])
             g_ptr.append(g_ptr[-1] + len(order))
+        flat = np.concatenate(g_ids) if g_ids else np.zeros(0, np.int64)
+        table: list[str] = []
+        matched = np.zeros(0, np.int32)
+        if len(flat):  # the words table in order of first use, as a full build numbers it
+            uniq, first_use = np.unique(flat, return_index=True)
+            seq = uniq[np.argsort(first_use, kind="stable")]
+            new_of = np.zeros(len(ext_words), dtype=np.int64)
+            new_of[seq] = np.arange(len(seq))
+            matched = new_of[flat].astype(np.int32)
+            table = [ext_words[i] for i in seq.tolist()]
         arrays["gm_ptr"] = np.array(g_ptr, dtype=np.int64)
         arrays["gm_docs"] = np.concatenate(g_docs) if g_docs else np.zeros(0, np.int64)
         arrays["gm_scores"] = np.concatenate(g_scores) if g_scores else np.zeros(0)
-        arrays["gm_matched"] = np.array(g_matched, dtype=np.int32)
-        _put_words(arrays, counts, "gm_words", list(table))
+        arrays["gm_matched"] = matched
+        _put_words(arrays, counts, "gm_words", table)
     return Store(arrays, meta, sc)
 
 

@@ -71,11 +71,11 @@ class Generator:
         self.rng = np.random.default_rng(seed)
         self.sentences = _sentences(corpus_dir)
         self.words = _pseudo_words(self.rng, _VOCAB)
-        p = 1.0 / np.arange(1, _VOCAB + 1) ** _ZIPF_S
-        self.p = p / p.sum()
+        self.cdf = np.cumsum(1.0 / np.arange(1, _VOCAB + 1) ** _ZIPF_S)
 
     def _draw(self, n: int) -> list[str]:
-        return [self.words[i] for i in self.rng.choice(_VOCAB, size=n, p=self.p).tolist()]
+        picks = np.searchsorted(self.cdf, self.rng.random(n) * self.cdf[-1])
+        return [self.words[i] for i in np.minimum(picks, _VOCAB - 1).tolist()]
 
     def _sentence(self) -> str:
         words = self.sentences[int(self.rng.integers(len(self.sentences)))].split()
@@ -91,11 +91,11 @@ class Generator:
             out.append(word)
         return " ".join(out)
 
-    def source(self, i: int) -> bytes:
+    def source(self, i: int, paragraphs_count: int | None = None) -> bytes:
         name = " ".join(w.capitalize() for w in self._draw(2))
         title = f"{name} and the {' '.join(self._draw(2))} question, part {i}"
         paragraphs = []
-        for _ in range(int(self.rng.integers(20, 31))):
+        for _ in range(paragraphs_count or int(self.rng.integers(20, 31))):
             if self.rng.random() < 0.08:
                 paragraphs.append(" ".join(w.capitalize() for w in self._draw(int(self.rng.integers(2, 6)))))
             else:
@@ -185,6 +185,29 @@ def measure(corpus: Path, seed: int = 0) -> dict[str, Any]:
     return row
 
 
+def measure_large(base: Path, seed: int = 0, paragraphs: int = 5800) -> dict[str, Any]:
+    """The bundled corpus plus one article of about 2 MB (issue 11: each `ask` took 3 s with it,
+    the token cache warm, because the glossary tokenised its passages again on every start)."""
+    from bot.corpus.articles import DEFAULT_CORPUS_DIR
+    from bot.corpus.knowledge import SNAPSHOT_FILE
+
+    corpus = base / "corpus-large"
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.copytree(DEFAULT_CORPUS_DIR, corpus, ignore=shutil.ignore_patterns(".cache", ".lock"))
+    source = base / "large-article.md"
+    source.write_bytes(Generator(DEFAULT_CORPUS_DIR, seed + 2).source(0, paragraphs))
+    row: dict[str, Any] = {"article_mb": source.stat().st_size / 1e6}
+    row["add"] = _timed(["add", str(source), "--corpus", str(corpus)])
+    ask = ["ask", QUESTION, "--corpus", str(corpus)]
+    (corpus / SNAPSHOT_FILE).unlink()
+    row["rebuild"] = _timed(ask)  # the token cache is warm: what every start paid before
+    row["warm"] = [_timed(ask) for _ in range(WARM_RUNS)]
+    row["passages"] = _passages(corpus)
+    shutil.rmtree(corpus, ignore_errors=True)
+    source.unlink()
+    return row
+
+
 def _passages(corpus: Path) -> int:
     from bot.corpus.knowledge import build_snapshot
 
@@ -192,7 +215,7 @@ def _passages(corpus: Path) -> int:
 
 
 def run_startup(sizes: list[int], workdir: Path | None = None, seed: int = 0,
-                log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+                log: Callable[[str], None] = lambda s: None, large: bool = True) -> dict[str, Any]:
     """Generate (or reuse) a corpus per size under `workdir` and measure each."""
     from bot.corpus.articles import DEFAULT_CORPUS_DIR
 
@@ -200,6 +223,7 @@ def run_startup(sizes: list[int], workdir: Path | None = None, seed: int = 0,
     base = Path(tempfile.mkdtemp(prefix="bot-startup-")) if own else Path(workdir)
     base.mkdir(parents=True, exist_ok=True)
     rows = []
+    big = None
     try:
         for n in sorted(sizes):
             t = time.perf_counter()
@@ -210,10 +234,13 @@ def run_startup(sizes: list[int], workdir: Path | None = None, seed: int = 0,
             row = measure(corpus, seed)
             row["generate_s"] = generate_s
             rows.append(row)
+        if large:
+            log("measuring the bundled corpus with one 2 MB article")
+            big = measure_large(base, seed)
     finally:
         if own:
             shutil.rmtree(base, ignore_errors=True)
-    return {"question": QUESTION, "seed": seed, "sizes": rows}
+    return {"question": QUESTION, "seed": seed, "sizes": rows, "large_article": big}
 
 
 def _cell(r: dict[str, float]) -> str:
@@ -233,6 +260,12 @@ def print_startup(result: dict[str, Any]) -> None:
               f"{warm_cell:>28} | {_cell(row['add']):>16} | {_cell(row['ask_after_add']):>16} | "
               f"{row['snapshot_mb']:>6.0f} MB")
         print(f"{'':>8}   remove {_cell(row['remove'])}, ask after remove {_cell(row['ask_after_remove'])}")
+    big = result.get("large_article")
+    if big:
+        warm = sorted(big["warm"], key=lambda r: r["s"])
+        print(f"bundled corpus + one {big['article_mb']:.1f} MB article ({big['passages']} passages): "
+              f"add {_cell(big['add'])}; ask with the token cache but no snapshot {_cell(big['rebuild'])}; "
+              f"warm ask {warm[0]['s']:.2f}..{warm[-1]['s']:.2f} s / {max(r['rss_mb'] for r in warm):.0f} MB")
 
 
 def sources(n: int, seed: int = 0) -> Iterator[bytes]:

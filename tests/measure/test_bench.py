@@ -43,3 +43,28 @@ def test_corpus_is_reproducible() -> None:
 def test_bad_sizes() -> None:
     with pytest.raises(SystemExit):
         bench.main(["--sizes", "a,b"])
+
+
+def test_startup_corpus_is_written_through_ingest_and_measured(tmp_path, capsys) -> None:
+    from bot.corpus.articles import load_corpus
+    from bot.measure import startup
+
+    corpus = startup.generate_corpus(tmp_path / "corpus-3", 3, seed=1)
+    loaded = load_corpus(corpus)
+    assert len(loaded.articles) == 3 and loaded.errors == ()
+    assert (corpus / "glossary.yaml").is_file()
+    assert startup.generate_corpus(tmp_path / "corpus-3", 3, seed=1) == corpus  # reused, not rewritten
+    result = startup.run_startup([3], tmp_path, seed=1, large=False)
+    (row,) = result["sizes"]
+    assert row["articles"] == 3 and row["passages"] > 3
+    for key in ("cold", "rebuild", "add", "ask_after_add", "remove", "ask_after_remove"):
+        assert row[key]["s"] > 0 and row[key]["rss_mb"] > 0
+    assert len(row["warm"]) == startup.WARM_RUNS and row["snapshot_mb"] > 0
+    assert len(load_corpus(corpus).articles) == 3  # the add was removed again
+    startup.print_startup(result)
+    assert "warm" in capsys.readouterr().out
+
+
+def test_startup_option_parses_sizes() -> None:
+    with pytest.raises(SystemExit):
+        bench.main(["--startup", "--articles", "x"])
