@@ -327,9 +327,51 @@ class ArticleTable(Sequence[Article]):
     def _make(self, a: int) -> Article:
         nf = len(_ARTICLE_FIELDS)
         values = [None if self._none[a, f] else self._fields[a * nf + f] for f in range(nf)]
-        paras = tuple(self._paras[j] for j in range(int(self._para_ptr[a]), int(self._para_ptr[a + 1])))
+        paras = LazyParagraphs(self._paras, int(self._para_ptr[a]), int(self._para_ptr[a + 1]))
         slug, title, publisher, url, published, added, sha = values
         return Article(slug or "", title or "", publisher or "", paras, url, published, added, sha)
+
+
+class LazyParagraphs(Sequence[str]):
+    """An article's paragraphs, decoded when first read: listing 10,000 articles (`/sources`, the
+    slug autocomplete) reads their titles, not their text. Equal to (and hashes like) the tuple."""
+
+    __slots__ = ("_table", "_start", "_stop", "_items")
+
+    def __init__(self, table: Strings, start: int, stop: int) -> None:
+        self._table, self._start, self._stop = table, start, stop
+        self._items: tuple[str, ...] | None = None
+
+    def _all(self) -> tuple[str, ...]:
+        if self._items is None:
+            self._items = tuple(self._table[j] for j in range(self._start, self._stop))
+        return self._items
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyParagraphs | tuple):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __deepcopy__(self, memo: dict) -> tuple[str, ...]:  # dataclasses.asdict copies fields
+        return self._all()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self._all(),))
 
 
 class ArticlesBySlug(Mapping[str, Article]):

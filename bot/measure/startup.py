@@ -19,6 +19,7 @@ resident memory (the kernel's `ru_maxrss` of the child, as `/usr/bin/time -v` re
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -138,11 +139,12 @@ def generate_corpus(target: Path, n: int, seed: int = 0, template: Path | None =
     return target
 
 
-def _run(args: list[str]) -> dict[str, Any]:
+def _run(args: list[str], module: bool = True) -> dict[str, Any]:
     """One `python -m bot ...` process: wall seconds, peak RSS (MB) and its exit code."""
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "bot", *args], stdout=out, stderr=err)
+        command = [sys.executable, "-m", "bot", *args] if module else [sys.executable, *args]
+        proc = subprocess.Popen(command, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -173,16 +175,52 @@ def measure(corpus: Path, seed: int = 0) -> dict[str, Any]:
     row["snapshot_mb"] = (corpus / SNAPSHOT_FILE).stat().st_size / 1e6
     row["token_cache_mb"] = sum(p.stat().st_size for p in (corpus / CACHE_DIR).iterdir()) / 1e6
     with tempfile.TemporaryDirectory() as tmp:
+        # generated from the bundled corpus: this process stays small (a child's peak RSS starts
+        # at its parent's when it was forked)
+        from bot.corpus.articles import DEFAULT_CORPUS_DIR
+
+        gen = Generator(DEFAULT_CORPUS_DIR, seed + 1)
         source = Path(tmp) / "new-article.md"
-        source.write_bytes(Generator(corpus, seed + 1).source(10**6))
+        source.write_bytes(gen.source(10**6))
         added = _run(["add", str(source), "--corpus", str(corpus)])
         row["add"] = {"s": added["s"], "rss_mb": added["rss_mb"]}
         row["ask_after_add"] = _timed(ask)
         slug = added["output"].split("`")[1]
         row["remove"] = _timed(["remove", slug, "--corpus", str(corpus)])
         row["ask_after_remove"] = _timed(ask)
+        # the same in a running bot: Knowledge.add (snapshot updated and saved), then the next answer
+        source.write_bytes(gen.source(10**6 + 1))
+        live = _run_python(_LIVE_ADD, str(corpus), str(source))
+        row["live_add"] = json.loads(live["output"])
+        row["live_add"]["rss_mb"] = live["rss_mb"]
+        _timed(["remove", row["live_add"]["slug"], "--corpus", str(corpus)])
     row["passages"] = _passages(corpus)
     return row
+
+
+_LIVE_ADD = """
+import asyncio, json, sys, time
+from bot.corpus.admin import draft_to_article
+from bot.corpus.ingest import ingest_file
+from bot.corpus.knowledge import Knowledge
+async def main():
+    t = time.perf_counter()
+    kb = await Knowledge.open(sys.argv[1])
+    start = time.perf_counter() - t
+    article = draft_to_article(ingest_file(sys.argv[2]))
+    t = time.perf_counter()
+    stored, _ = await kb.add(article)
+    add = time.perf_counter() - t
+    t = time.perf_counter()
+    kb.ask("How old is the ECPA?")
+    ask = time.perf_counter() - t
+    print(json.dumps({"start_s": start, "add_s": add, "answer_s": ask, "slug": stored.slug}))
+asyncio.run(main())
+"""
+
+
+def _run_python(script: str, *args: str) -> dict[str, Any]:
+    return _run(["-c", script, *args], module=False)
 
 
 def measure_large(base: Path, seed: int = 0, paragraphs: int = 5800) -> dict[str, Any]:
@@ -209,9 +247,12 @@ def measure_large(base: Path, seed: int = 0, paragraphs: int = 5800) -> dict[str
 
 
 def _passages(corpus: Path) -> int:
-    from bot.corpus.knowledge import build_snapshot
+    """Passages in the saved snapshot (its arrays are mapped, not loaded: this process stays small)."""
+    from bot.corpus.knowledge import SNAPSHOT_FILE, snapshot_stamp
+    from bot.corpus.snapshot_file import corpus_generation, read_snapshot
 
-    return len(build_snapshot(corpus).passages)
+    store = read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
+    return len(store["p_art"])
 
 
 def run_startup(sizes: list[int], workdir: Path | None = None, seed: int = 0,
@@ -260,6 +301,10 @@ def print_startup(result: dict[str, Any]) -> None:
               f"{warm_cell:>28} | {_cell(row['add']):>16} | {_cell(row['ask_after_add']):>16} | "
               f"{row['snapshot_mb']:>6.0f} MB")
         print(f"{'':>8}   remove {_cell(row['remove'])}, ask after remove {_cell(row['ask_after_remove'])}")
+        live = row.get("live_add")
+        if live:
+            print(f"{'':>8}   in a running bot: Knowledge.add {live['add_s']:.2f} s, next answer "
+                  f"{live['answer_s'] * 1000:.0f} ms (start {live['start_s']:.2f} s, peak {live['rss_mb']:.0f} MB)")
     big = result.get("large_article")
     if big:
         warm = sorted(big["warm"], key=lambda r: r["s"])
