@@ -22,6 +22,7 @@ fails its checksum and is rebuilt.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import logging
@@ -127,26 +128,41 @@ def write_snapshot(path: Path, store: Store, stamp: Stamp) -> None:
     table, size = _layout(arrays)
     core = {"stamp": stamp.to_json(), "meta": store.meta, "arrays": table, "payload_size": size}
     core_bytes = _core_bytes(core)
-    digest = hashlib.sha256(core_bytes)
     pad = bytes(_ALIGN)
-    for name in sorted(arrays):
-        arr = arrays[name]
-        digest.update(memoryview(arr).cast("B") if arr.nbytes else b"")
-        digest.update(pad[: -arr.nbytes % _ALIGN])
-    header = json.dumps({"core": core, "sha256": digest.hexdigest()}, ensure_ascii=False).encode("utf-8")
+    # The digest is 64 hex digits whatever it is: the header is written with a placeholder, the
+    # payload is hashed in a second thread while it is written (hashlib and write both release the
+    # GIL), then the header is written again with the digest, before the rename.
+    placeholder = "0" * 64
+    header = json.dumps({"core": core, "sha256": placeholder}, ensure_ascii=False).encode("utf-8")
     start = len(MAGIC) + 8 + len(header)
     lead_pad = -start % _ALIGN
+    names = sorted(arrays)
+
+    def hash_payload() -> str:
+        digest = hashlib.sha256(core_bytes)
+        for name in names:
+            arr = arrays[name]
+            digest.update(memoryview(arr).cast("B") if arr.nbytes else b"")
+            digest.update(pad[: -arr.nbytes % _ALIGN])
+        return digest.hexdigest()
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-", suffix=".tmp")
     try:
-        os.fchmod(fd, file_mode())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(MAGIC + struct.pack("<Q", len(header)) + header + pad[:lead_pad])
-            for name in sorted(arrays):
-                arr = arrays[name]
-                if arr.nbytes:
-                    fh.write(memoryview(arr).cast("B"))
-                fh.write(pad[: -arr.nbytes % _ALIGN])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            hashed = pool.submit(hash_payload)
+            os.fchmod(fd, file_mode())
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(MAGIC + struct.pack("<Q", len(header)) + header + pad[:lead_pad])
+                for name in names:
+                    arr = arrays[name]
+                    if arr.nbytes:
+                        fh.write(memoryview(arr).cast("B"))
+                    fh.write(pad[: -arr.nbytes % _ALIGN])
+                final = json.dumps({"core": core, "sha256": hashed.result()}, ensure_ascii=False).encode("utf-8")
+                assert len(final) == len(header)
+                fh.seek(len(MAGIC) + 8)
+                fh.write(final)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -143,10 +143,12 @@ def _speller_arrays(arrays: dict[str, np.ndarray], counts: dict[str, int], sc: S
     _put_words(arrays, counts, "sp_initials", [i for i, _ in pairs])
     _put_words(arrays, counts, "sp_phrases", [p for _, p in pairs])
     arrays["sp_spelled_n"] = np.array([sc.spelled[p] for p in pairs], dtype=np.int64)
-    # what the Speller itself is made of, so a start does not derive it again
-    speller = sc.speller()
-    _put_words(arrays, counts, "sp_common", sorted(speller.common_nouns))
-    unique = sorted(speller.spelled_out.items())
+    # what the Speller itself is made of, so a start does not derive it again (as SpellerCounts.speller)
+    _put_words(arrays, counts, "sp_common", sorted(w for w, n in sc.lower.items() if n > sc.capital.get(w, 0)))
+    phrases: dict[str, set[str]] = {}
+    for initials, phrase in sc.spelled:
+        phrases.setdefault(initials, set()).add(phrase)
+    unique = sorted((i, next(iter(p))) for i, p in phrases.items() if len(p) == 1)
     _put_words(arrays, counts, "sp_unique_i", [i for i, _ in unique])
     _put_words(arrays, counts, "sp_unique_p", [p for _, p in unique])
 
