@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions not answered at rank 1")
+    p.add_argument(
+        "--articles",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="where the files named by 'article:' are (repeatable; default: articles/ beside FILE)",
+    )
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.measure", "cmd_eval"))
 
