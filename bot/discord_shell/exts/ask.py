@@ -28,7 +28,7 @@ from bot.discord_shell.markup import read_markup
 from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
 from bot.discord_shell.plain import can_embed, page_messages, send_plain_reply
 from bot.discord_shell.views import ExpiringView, send_ephemeral
-from bot.engine.models import Answer, Quote
+from bot.engine.models import Answer, Quote, source_summary
 
 if TYPE_CHECKING:
     from bot.corpus.knowledge import Knowledge
@@ -54,15 +54,23 @@ class Reply:
         return sum(len(p) for p in self.pages)
 
     def header(self, page: int) -> str | None:
-        if len(self.pages) <= 1:
-            return None
-        first = sum(len(p) for p in self.pages[:page]) + 1
-        last = first + len(self.pages[page]) - 1
-        return f"Sources {first}–{last} of {self.total_quotes} (page {page + 1} of {len(self.pages)})"
+        """The page's line above the quotes: how many articles and years it spans, and the paging."""
+        parts = [source_summary(self.pages[page])] if self.pages else []
+        if len(self.pages) > 1:
+            first = sum(len(p) for p in self.pages[:page]) + 1
+            last = first + len(self.pages[page]) - 1
+            parts.append(f"Sources {first}–{last} of {self.total_quotes} (page {page + 1} of {len(self.pages)})")
+        return " · ".join(p for p in parts if p) or None
+
+    def notes(self, page: int) -> tuple[str, ...]:
+        """The engine's notes ("Read as: ...", "A newer article also covers this ...") on page 1."""
+        return self.answer.notes if page == 0 else ()
 
     def embeds(self, page: int = 0) -> list[discord.Embed]:
         quotes = self.pages[page] if self.pages else ()
-        return answer_embeds(self.answer, coverage=self.coverage, quotes=quotes, header=self.header(page))
+        return answer_embeds(
+            self.answer, coverage=self.coverage, quotes=quotes, header=self.header(page), notes=self.notes(page)
+        )
 
 
 def build_reply(kb: Knowledge, question: str, top_k: int, limit: int) -> Reply:
@@ -224,7 +232,7 @@ class Ask(commands.Cog):
                 view.message = await self._send_reply(message, embeds=reply.embeds(), view=view)
             else:  # no Embed Links here: Discord would drop the embeds and leave an empty message
                 texts = page_messages(reply.answer, reply.pages[0] if reply.pages else (), header=reply.header(0),
-                                      coverage=reply.coverage)
+                                      coverage=reply.coverage, notes=reply.notes(0))
                 view.message = await send_plain_reply(message, texts, view)
         except Exception:
             log.exception("error while answering message %s", message.id)
