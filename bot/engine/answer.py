@@ -38,10 +38,10 @@ PREVIOUS_PARAGRAPH = 0.75
 MIN_COVERAGE_MORE = 0.1
 #: Two articles whose best passages rank within this ratio answer "about equally well": the newer
 #: is quoted first.
-NEAR_TIE = 0.9
+NEAR_TIE = 0.95
 #: An article answers (its best passage goes before second passages of others) when that passage
 #: covers MIN_COVERAGE and ranks within this ratio of the best passage of all.
-VARIETY = 0.7
+VARIETY = 0.85
 
 #: Share of the weight of the question's words other than names ("Google", "AWS", "2015") that
 #: a passage must cover: a passage that only shares the names is about them, not about what is
