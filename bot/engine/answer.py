@@ -34,6 +34,10 @@ NAME_BOOST = 3.0
 #: Share of a concept's weight earned when only the paragraph before the passage holds it
 #: (cross-validated with the threshold, see README).
 PREVIOUS_PARAGRAPH = 0.75
+#: A glossary term of the question (S3NS, CEO, SCCs) must be in the passage, the paragraph before,
+#: or the article's title or lead, like a name: another article's passage about a CEO does not say
+#: who runs S3NS.
+REQUIRE_TERMS = True
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1
 #: Two articles whose best passages rank within this ratio answer "about equally well": the newer
@@ -110,7 +114,7 @@ def _required_names(concept: Concept, index: SearchIndex) -> bool:
     A two-letter acronym the corpus never writes ("LE") is exempt: too short to tell a name from
     an abbreviation of words the passage spells out ("law enforcement").
     """
-    if not concept.name:
+    if not (concept.name or (REQUIRE_TERMS and concept.term)):
         return False
     word = strip_possessive(concept.label)
     short_unknown = (
@@ -235,12 +239,15 @@ def _rank(
     focus = [
         bool(focus_terms & (frozenset(tokenize(c.label)) | frozenset().union(*c.alternatives))) for c in concepts
     ]
+    subject = question_kind.defined(question)
     scored = []
     for i, hit in enumerate(hits):
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
         if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want, phrases):
             cov = 0.0
         key = hit.score * question_kind.bonus(want, hit.passage.text) * (1.0 + cov)
+        if subject and question_kind.defines(subject, hit.passage.text):
+            key *= 1.0 + question_kind.DEFINE_BONUS
         scored.append((-key, i, hit, cov))
     scored.sort(key=lambda item: item[:2])
     return [(hit, cov, -neg) for neg, _, hit, cov in scored]

@@ -189,6 +189,14 @@ _FOCUS_Q = re.compile(
 )
 
 
+_IRREGULAR_PLURALS = frozenset("people children men women staff personnel".split())
+
+
+def _looks_plural(word: str) -> bool:
+    w = word.lower()
+    return w in _IRREGULAR_PLURALS or (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")))
+
+
 def focus(question: str) -> tuple[str, ...]:
     """The head noun of what a "which/what/how many X ...?" or "what was the X of ...?" question
     asks for.
@@ -216,7 +224,11 @@ def focus(question: str) -> tuple[str, ...]:
         out.append(w)
     if stop not in _AUXILIARIES:
         # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
-        # after it the phrase ends in the question's verb (or we cannot tell where it ends)
+        # after it the phrase ends in the question's verb (or we cannot tell where it ends) ...
+        if m.group(1).lower() == "how many":
+            # ... but "how many" counts a plural: "How many judges sit on ...?" counts judges
+            plural = next((w for w in out[:3] if _looks_plural(w)), None)
+            return (plural,) if plural and plural.lower() not in _OPEN_HEADS else ()
         return ()
     # the head noun names the thing asked for; its modifiers are often paraphrased ("which
     # constitutional amendment" -> "the fourth amendment"). "Which court and city": each head.
@@ -226,3 +238,46 @@ def focus(question: str) -> tuple[str, ...]:
     if not heads or any(w.lower() in _OPEN_HEADS for w in out if w not in heads):
         return ()
     return tuple(h for h in heads if h.lower() not in _OPEN_HEADS)
+
+
+# --- "What is X?", "Who is X?": a passage that says what X is -------------------------------------
+
+_DEFINE_Q = re.compile(
+    r"^\W*(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?:an?\s+|the\s+)?(?P<x>[^?]+?)\W*$"
+    r"|^\W*what\s+(?:does|did)\s+(?:the\s+)?(?P<y>[^?]+?)\s+(?:stand for|mean)\W*$",
+    re.I,
+)
+#: A definition names at most this many words ("What is the maximum fine under the GDPR?" is not one).
+DEFINE_MAX_WORDS = 5
+#: Relative score bonus for a passage that says what the asked-about thing is.
+DEFINE_BONUS = 0.15
+
+
+def defined(question: str) -> str | None:
+    """The thing a "What is X?" / "Who is X?" / "What does X stand for?" question asks to define."""
+    m = _DEFINE_Q.search(_plain(question))
+    if not m:
+        return None
+    subject = (m.group("x") or m.group("y") or "").strip()
+    if not subject or len(subject.split()) > DEFINE_MAX_WORDS:
+        return None
+    return subject
+
+
+@lru_cache(maxsize=4096)
+def _definition_re(subject: str) -> re.Pattern[str]:
+    x = r"\s+".join(re.escape(w) for w in subject.split())
+    return re.compile(
+        rf"\b{x}\s*,\s+(?:the|a|an)\s"  # "UGAP, the central purchasing agency"
+        rf"|\b{x}\s*\((?:the\s+|an?\s+)?[^)]{{3,}}\)"  # "UGAP (the central ...)"
+        rf"|\({x}\)"  # "the European Data Protection Supervisor (EDPS)"
+        rf"|\b{x}\s+(?:is|was|are|were)\s+(?:a|an|the)\s"  # "UGAP is the ..."
+        rf"|\b{x}\s+stands\s+for\b"
+        rf"|\b[A-Z][\w'\u00c0-\u024f-]+,\s+(?:the\s+)?{x}\b",  # "Wojciech Wiewiórowski, the European Data Protection Supervisor"
+        re.I,
+    )
+
+
+def defines(subject: str, text: str) -> bool:
+    """Whether `text` says what `subject` is (an apposition, a bracketed expansion, "X is a ...")."""
+    return bool(_definition_re(subject).search(text))
