@@ -38,6 +38,8 @@ PREVIOUS_PARAGRAPH = 0.75
 #: or the article's title or lead, like a name: another article's passage about a CEO does not say
 #: who runs S3NS.
 REQUIRE_TERMS = True
+#: ... and, like a name, it says what the question is about, not what it asks (MIN_CONTENT).
+TERMS_ARE_SUBJECT = False
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1
 #: Two articles whose best passages rank within this ratio answer "about equally well": the newer
@@ -166,7 +168,7 @@ def _can_answer(
         # one everyday word in common ("first", "level", "learn") is a coincidence, not an answer:
         # "How do I learn to play the guitar?" is not about machine learning
         return False
-    content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not c.name]
+    content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not (c.name or (TERMS_ARE_SUBJECT and c.term))]
     total = sum(w for _, w in content)
     # names the whole article is about (Microsoft, Azure) are everywhere: at least one of the names
     # found together must be this passage's own ("Privacy Shield" + "Ombudsperson", not

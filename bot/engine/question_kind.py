@@ -17,6 +17,7 @@ from bot.engine.text import fold_quotes
 
 class Want(Enum):
     AMOUNT = "amount"  # of money: a price, a fee, a salary
+    PERCENT = "percent"  # a share: "What percentage of Bleu does Orange own?"
     NUMBER = "number"
     TIME = "time"
     NAME = "name"
@@ -30,10 +31,13 @@ _MONEY = r"(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets
 _AMOUNT_Q = re.compile(
     rf"^\W*(what|which)\W+(is|are|was|were|'s)\b[^?]*\b{_MONEY}\b"
     rf"|\b{_MONEY}\s+(of|for|per)\b"
-    r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee)\b"
+    r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee|"
+    r"fine|fined|fines|invest|invests|invested|raise|raised|revenue|money)\b"
     r"|\bhow (expensive|cheap)\b",
     re.I,
 )
+_PERCENT_Q = re.compile(r"\bwhat (percentage|proportion|per ?cent)\b|\bhow many per ?cent\b", re.I)
+_PERCENT_P = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(half|third|quarter|majority|minority)\b", re.I)
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b", re.I
 )
@@ -91,6 +95,8 @@ def wants(question: str) -> Want:
     question = _plain(question)
     if _AMOUNT_Q.search(question):
         return Want.AMOUNT
+    if _PERCENT_Q.search(question):
+        return Want.PERCENT
     if _NUMBER_Q.search(question):
         return Want.NUMBER
     if _TIME_Q.search(question):
@@ -106,6 +112,8 @@ def wants(question: str) -> Want:
 def holds(want: Want, text: str) -> bool:
     if want is Want.AMOUNT:
         return bool(_AMOUNT_P.search(text))
+    if want is Want.PERCENT:
+        return bool(_PERCENT_P.search(text))
     if want is Want.NUMBER:
         return bool(_NUMBER_P.search(text))
     if want is Want.TIME:
@@ -128,7 +136,7 @@ def can_answer(want: Want, text: str) -> bool:
 
     Names are everywhere in news text, so "who" questions are not filtered this way.
     """
-    if want in (Want.AMOUNT, Want.NUMBER, Want.TIME):
+    if want in (Want.AMOUNT, Want.PERCENT, Want.NUMBER, Want.TIME):
         return holds(want, text)
     return True
 
@@ -192,6 +200,24 @@ _FOCUS_Q = re.compile(
 _IRREGULAR_PLURALS = frozenset("people children men women staff personnel".split())
 
 
+
+
+#: What a count need not spell out ("how many kinds/reasons/times/people": a number answers):
+#: the open heads, except the plural entities a count is about ("how many companies signed up?").
+_COUNT_OPEN = frozenset(
+    w for w in _OPEN_HEADS
+    if w not in set(
+        "companies firms groups bodies organisations organizations countries nations cities laws acts regulations "
+        "rules agencies providers rivals competitors states parties officials executives".split()
+    )
+)
+
+
+def _looks_past(word: str) -> bool:
+    w = word.lower()
+    return len(w) > 4 and w.endswith("ed") and not w.endswith("eed")
+
+
 def _looks_plural(word: str) -> bool:
     w = word.lower()
     return w in _IRREGULAR_PLURALS or (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")))
@@ -226,9 +252,13 @@ def focus(question: str) -> tuple[str, ...]:
         # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
         # after it the phrase ends in the question's verb (or we cannot tell where it ends) ...
         if m.group(1).lower() == "how many":
-            # ... but "how many" counts a plural: "How many judges sit on ...?" counts judges
+            # ... but "how many" counts a plural: "How many judges sit on ...?" counts judges, and
+            # "How many companies signed up?" companies (the count answers, not a company's name)
             plural = next((w for w in out[:3] if _looks_plural(w)), None)
-            return (plural,) if plural and plural.lower() not in _OPEN_HEADS else ()
+            return (plural,) if plural and plural.lower() not in _COUNT_OPEN else ()
+        if len(out) >= 2 and _looks_past(out[1]) and out[0].lower() not in _OPEN_HEADS:
+            # ... or the word after the noun is a verb in the past: "Which judge decided ...?"
+            return (out[0],)
         return ()
     # the head noun names the thing asked for; its modifiers are often paraphrased ("which
     # constitutional amendment" -> "the fourth amendment"). "Which court and city": each head.
@@ -273,7 +303,7 @@ def _definition_re(subject: str) -> re.Pattern[str]:
         rf"|\({x}\)"  # "the European Data Protection Supervisor (EDPS)"
         rf"|\b{x}\s+(?:is|was|are|were)\s+(?:a|an|the)\s"  # "UGAP is the ..."
         rf"|\b{x}\s+stands\s+for\b"
-        rf"|\b[A-Z][\w'\u00c0-\u024f-]+,\s+(?:the\s+)?{x}\b",  # "Wojciech Wiewiórowski, the European Data Protection Supervisor"
+        rf"|\b[A-Z][\w'\u00c0-\u024f-]+,\s+(?:the\s+)?{x}\b",  # "Jan Nowak, the European ... Supervisor"
         re.I,
     )
 

@@ -391,3 +391,17 @@ def test_how_many_questions_count_their_plural_noun() -> None:
     assert focus("How many judges sit on the Data Protection Review Court?") == ("judges",)
     assert focus("how many founding members does Gaia-X have?") == ("members",)
     assert focus("How many times did it happen") == ()
+
+
+def test_counts_of_entities_need_the_entity_and_shares_need_a_share() -> None:
+    from bot.engine.question_kind import Want, can_answer, focus, wants
+
+    assert focus("how many US companies signed up on the first day?") == ("companies",)
+    assert focus("how many different kinds of events were collected?") == ()  # a number answers
+    assert focus("which judge decided the case at the district court?") == ("judge",)
+    assert wants("What percentage of Bleu does Orange own?") is Want.PERCENT
+    assert can_answer(Want.PERCENT, "Orange will hold 50% of the company") and not can_answer(
+        Want.PERCENT, "Orange and Capgemini set up Bleu in 2021"
+    )
+    assert wants("how much was LinkedIn fined in Russia?") is Want.AMOUNT
+    assert not can_answer(Want.AMOUNT, "The court fined LinkedIn on 10 November")
