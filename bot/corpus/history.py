@@ -535,14 +535,20 @@ def gaps_report(conn: sqlite3.Connection, days: int = 7, *, now: float | None = 
         (since,),
     )
     for normalized, question, lacking, reason, asked_at in rows:
-        g = groups.setdefault(normalized, {"count": 0, "wordings": {}, "lacking": Counter(), "reason": reason,
-                                           "last": asked_at})
+        g = groups.setdefault(normalized, {"count": 0, "wordings": {}, "lacking": Counter(), "shown": {},
+                                           "reason": reason, "last": asked_at})
         g["count"] += 1
         g["wordings"].setdefault(question, None)
-        g["lacking"].update(dict.fromkeys(_json_list(lacking), 1))
+        words: dict[str, str] = {}  # "Australia" and "australia" are one word
+        for word in _json_list(lacking):
+            words.setdefault(word.casefold(), word)
+        for folded, word in words.items():
+            g["shown"].setdefault(folded, word)
+        g["lacking"].update(words.keys())
     refused_groups = sorted(
-        (RefusedGroup(n, g["count"], tuple(g["wordings"]), tuple(w for w, _ in g["lacking"].most_common()),
-                      g["reason"], g["last"]) for n, g in groups.items()),
+        (RefusedGroup(n, g["count"], tuple(g["wordings"]),
+                      tuple(g["shown"][w] for w, _ in g["lacking"].most_common()), g["reason"], g["last"])
+         for n, g in groups.items()),
         key=lambda g: (-g.count, -g.last_asked, g.normalized),
     )
     answers: dict[tuple[str, str], dict[str, Any]] = {}

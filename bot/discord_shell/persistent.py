@@ -308,6 +308,10 @@ class _StatefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r
         raise NotImplementedError
 
 
+#: The base for persistent buttons of other extensions (e.g. /gaps paging).
+StatefulButton = _StatefulButton
+
+
 def _page_buttons(key: str, page: int, count: int) -> list[discord.ui.Item[Any]]:
     prev = discord.ui.Button(label="Previous", emoji="◀️", custom_id=f"ask:prev:{key}:{max(page - 1, 0)}",
                              disabled=page == 0)
