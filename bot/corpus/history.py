@@ -142,7 +142,7 @@ class HistoryMissing(HistoryError):
     pass
 
 
-def describe(exc: BaseException, path: Path) -> HistoryError:
+def describe(exc: BaseException, path: Path, busy_timeout: float = BUSY_TIMEOUT) -> HistoryError:
     """A `sqlite3`/OS error as a `HistoryError` that names the file and the problem."""
     if isinstance(exc, HistoryError):
         return exc
@@ -150,7 +150,7 @@ def describe(exc: BaseException, path: Path) -> HistoryError:
     low = text.lower()
     if "locked" in low or "busy" in low:
         return HistoryLocked(
-            f"the history database {path} is locked by another program (waited {BUSY_TIMEOUT:g} s); "
+            f"the history database {path} is locked by another program (waited {busy_timeout:g} s); "
             "try again in a moment"
         )
     if isinstance(exc, sqlite3.DatabaseError) and (
@@ -326,7 +326,7 @@ def open_history(
     except (sqlite3.Error, OSError, HistoryError) as exc:
         if conn is not None:
             conn.close()
-        raise describe(exc, path) from exc
+        raise describe(exc, path, busy_timeout) from exc
     return conn
 
 
@@ -728,7 +728,7 @@ class HistoryWriter:
             self._conn = None
 
     def _fail(self, exc: BaseException) -> HistoryError:
-        problem = describe(exc, self.path)
+        problem = describe(exc, self.path, self.busy_timeout)
         self._disconnect()
         self._retry_at = self.clock() + self.retry_seconds
         if self.problem is None:
@@ -748,27 +748,30 @@ class HistoryWriter:
                 self._conn = open_history(self.path, busy_timeout=self.busy_timeout, feedback=self.feedback)
             except HistoryError as exc:
                 raise self._fail(exc) from exc
-            if self.problem is not None:
-                log.info("question history usable again (%s)", self.path)
-                self.problem = None
         now = self.clock()
         if self._pruned_at is None or now - self._pruned_at >= DAY:
-            self._pruned_at = now
             removed = prune(self._conn, self.keep_days, now=now)
+            self._pruned_at = now
             if removed:
                 log.info("history: deleted %d row(s) older than %g days", removed, self.keep_days)
         return self._conn
 
-    def _with_connection(self, use: Callable[[sqlite3.Connection], T], *, force: bool = True) -> T | None:
+    def _with_connection(self, use: Callable[[sqlite3.Connection], T], *, force: bool = True,
+                         writes: bool = True) -> T | None:
+        """`use(conn)` on the worker's connection; a write that succeeds ends a period of trouble."""
         try:
             conn = self._connection(force=force)
             if conn is None:
                 return None
-            return use(conn)
+            result = use(conn)
         except HistoryError:
             raise
         except (sqlite3.Error, OSError) as exc:
             raise self._fail(exc) from exc
+        if writes and self.problem is not None:
+            log.info("question history usable again (%s)", self.path)
+            self.problem = None
+        return result
 
     def _write_questions(self, rec: QuestionRecord | None) -> None:
         if rec is not None:
@@ -793,7 +796,7 @@ class HistoryWriter:
 
         def prepare() -> None:
             try:
-                self._with_connection(lambda conn: None)
+                self._with_connection(lambda conn: None, writes=False)
             except HistoryError:
                 pass
 
@@ -814,12 +817,16 @@ class HistoryWriter:
         await self.run(write)
 
     async def gaps(self, days: int = 7) -> GapsReport:
-        result = await self.run(lambda: self._with_connection(lambda c: gaps_report(c, days, now=self.clock())))
+        result = await self.run(
+            lambda: self._with_connection(lambda c: gaps_report(c, days, now=self.clock()), writes=False)
+        )
         assert result is not None
         return result
 
     async def stats(self, days: int = 7) -> Stats:
-        result = await self.run(lambda: self._with_connection(lambda c: stats_report(c, days, now=self.clock())))
+        result = await self.run(
+            lambda: self._with_connection(lambda c: stats_report(c, days, now=self.clock()), writes=False)
+        )
         assert result is not None
         return result
 
