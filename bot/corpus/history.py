@@ -476,7 +476,7 @@ class RefusedGroup:
 
     normalized: str
     count: int
-    wordings: tuple[str, ...]  # distinct wordings, most recent first
+    wordings: tuple[str, ...]  # distinct wordings, the most used first (ties: first asked first)
     lacking: tuple[str, ...]  # the words the corpus lacked, most frequent first
     reason: str  # the latest refusal reason
     last_asked: float
@@ -531,22 +531,23 @@ def gaps_report(conn: sqlite3.Connection, days: int = 7, *, now: float | None = 
     groups: dict[str, dict[str, Any]] = {}
     rows = conn.execute(
         """SELECT normalized, question, lacking, reason, asked_at FROM questions
-           WHERE answered = 0 AND asked_at >= ? ORDER BY asked_at DESC, id DESC""",
+           WHERE answered = 0 AND asked_at >= ? ORDER BY asked_at, id""",
         (since,),
     )
-    for normalized, question, lacking, reason, asked_at in rows:
-        g = groups.setdefault(normalized, {"count": 0, "wordings": {}, "lacking": Counter(), "shown": {},
-                                           "reason": reason, "last": asked_at})
+    for normalized, question, lacking, reason, asked_at in rows:  # oldest first
+        g = groups.setdefault(normalized, {"count": 0, "wordings": Counter(), "lacking": Counter(), "shown": {}})
         g["count"] += 1
-        g["wordings"].setdefault(question, None)
-        words: dict[str, str] = {}  # "Australia" and "australia" are one word
+        g["wordings"][question] += 1
+        g["reason"], g["last"] = reason, asked_at
+        words: dict[str, str] = {}  # "Australia" and "AUSTRALIA" are one word, shown as first asked
         for word in _json_list(lacking):
             words.setdefault(word.casefold(), word)
         for folded, word in words.items():
             g["shown"].setdefault(folded, word)
         g["lacking"].update(words.keys())
     refused_groups = sorted(
-        (RefusedGroup(n, g["count"], tuple(g["wordings"]),
+        # wordings: the most used first, ties in the order first asked
+        (RefusedGroup(n, g["count"], tuple(w for w, _ in g["wordings"].most_common()),
                       tuple(g["shown"][w] for w, _ in g["lacking"].most_common()), g["reason"], g["last"])
          for n, g in groups.items()),
         key=lambda g: (-g.count, -g.last_asked, g.normalized),

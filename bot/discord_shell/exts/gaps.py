@@ -10,6 +10,7 @@ so they keep working after a restart (the report is read again on each click).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from discord.ext import commands
 
 from bot.corpus.history import GapsReport, HistoryError
 from bot.discord_shell.checks import may_administer
-from bot.discord_shell.persistent import StatefulButton
+from bot.discord_shell.persistent import DEFER_AFTER, StatefulButton
 from bot.discord_shell.views import send_ephemeral
 from bot.engine.text import plural
 
@@ -192,14 +193,20 @@ class GapsButton(StatefulButton, template=r"gaps:(?P<step>prev|next):(?P<days>\d
             await send_ephemeral(interaction, REFUSAL)
             return
         days = min(max(int(self.state["days"]), 1), 90)
-        await interaction.response.defer()
+        task = asyncio.ensure_future(cog.page(days, int(self.state["page"])))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:  # a busy database: acknowledge the click in time, edit when the report is read
+            await interaction.response.defer()
         try:
-            content = await cog.page(days, int(self.state["page"]))
+            content = await task
         except HistoryError as exc:
             await send_ephemeral(interaction, unavailable(exc, cog.bot))
             return
         content.setdefault("view", None)
-        await interaction.edit_original_response(**content)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**content)
+        else:
+            await interaction.response.edit_message(**content)
 
 
 async def setup(bot: Bot) -> None:
