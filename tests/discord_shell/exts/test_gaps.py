@@ -191,3 +191,39 @@ def test_ask_records_only_with_record(tmp_path):
             (CAPITAL, "cli", 0, None)]
     finally:
         conn.close()
+
+
+def test_gaps_from_the_terminal_says_what_is_wrong_with_the_file(tmp_path):
+    from bot.corpus.history import SCHEMA_VERSION, open_history
+
+    data = tmp_path / "data"
+    out = cli("gaps", "--data-dir", str(data))
+    assert out.returncode == 1 and "no question history" in out.stderr and not data.exists()
+    open_history(data / "history.sqlite3").close()
+    conn = sqlite3.connect(data / "history.sqlite3")
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 5,))
+    conn.commit()
+    conn.close()
+    for command in ("gaps", "stats"):
+        out = cli(command, "--data-dir", str(data))
+        assert out.returncode == 1 and "newer than this bot understands" in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+    assert cli("gaps", "--days", "0", "--data-dir", str(data)).returncode == 2
+
+
+def test_gaps_text_output_names_the_groups_and_the_cited_article(tmp_path):
+    from bot.corpus.history import QuestionRecord, VoteRecord, new_key, open_history, record_question, record_vote
+
+    data = tmp_path / "data"
+    conn = open_history(data / "history.sqlite3")
+    for text in (CAPITAL, CAPITAL.upper()):
+        record_question(conn, QuestionRecord(new_key(), text, False, lacking=("capital", "Australia")))
+    slug = "microsoft-explicit-transparent-customer-data-azure"
+    record_vote(conn, VoteRecord(LAWSUIT_QUESTION, (f"{slug}#7",), "down"))
+    conn.close()
+    out = cli("gaps", "--data-dir", str(data))
+    assert out.returncode == 0, out.stderr
+    assert f"2x  {CAPITAL}" in out.stdout and "the corpus lacks: capital, Australia" in out.stdout
+    assert "Microsoft Knows It Needs" in out.stdout and "paragraph 7" in out.stdout
+    stats = cli("stats", "--data-dir", str(data))
+    assert "answered 0 (0%)" in stats.stdout and "1 down" in stats.stdout
