@@ -125,7 +125,7 @@ class Ask(commands.Cog):
         record = await self.buttons.remember(reply, asker_id)
         return answer_view(record, timeout=self.bot.config.view_timeout_seconds), record
 
-    def _record(self, key: str, question: str, reply: Reply, started: float,
+    def _record(self, key: str, question: str, reply: Reply, answer_ms: float,
                 guild_id: int | None, channel_id: int | None, *, dm: bool) -> None:
         """Queue the question for the history (no user is named; DMs keep no ids). Never blocks."""
         answer = reply.answer
@@ -135,7 +135,7 @@ class Ask(commands.Cog):
             guild_id=guild_id if in_guild else None, channel_id=channel_id if in_guild else None,
             reason=answer.reason, lacking=answer.lacking,
             passage_ids=tuple(q.citation.passage_id for q in answer.quotes), generation=reply.generation,
-            answer_ms=round((time.perf_counter() - started) * 1000, 3),
+            answer_ms=round(answer_ms, 3),
         ))
 
     async def _store_vote(self, record: AnswerRecord, passage_ids: Sequence[str], vote: str) -> None:
@@ -171,8 +171,9 @@ class Ask(commands.Cog):
         if not done:  # slow corpus (e.g. mid-reload): acknowledge now, answer when ready
             await interaction.response.defer(thinking=True)
         reply = await task
+        answer_ms = (time.perf_counter() - started) * 1000
         view, record = await self._view(reply, interaction.user.id)
-        self._record(record.key, check.question, reply, started, interaction.guild_id, interaction.channel_id,
+        self._record(record.key, check.question, reply, answer_ms, interaction.guild_id, interaction.channel_id,
                      dm=interaction.guild_id is None)
         if interaction.response.is_done():
             view.message = await interaction.followup.send(embeds=reply.embeds(), view=view, wait=True)
@@ -233,10 +234,11 @@ class Ask(commands.Cog):
                 return
             started = time.perf_counter()
             reply = await self._reply_for(check.question)
+            answer_ms = (time.perf_counter() - started) * 1000
             view, record = await self._view(reply, message.author.id)
             guild_id = message.guild.id if message.guild is not None else None
             dm = isinstance(message.channel, discord.DMChannel | discord.GroupChannel)
-            self._record(record.key, check.question, reply, started, guild_id, message.channel.id, dm=dm)
+            self._record(record.key, check.question, reply, answer_ms, guild_id, message.channel.id, dm=dm)
             if can_embed(message.channel, message.guild.me if message.guild else None):
                 view.message = await self._send_reply(message, embeds=reply.embeds(), view=view)
             else:  # no Embed Links here: Discord would drop the embeds and leave an empty message
