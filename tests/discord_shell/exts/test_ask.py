@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 
@@ -223,3 +224,24 @@ async def test_a_vote_that_cannot_be_stored_is_not_thanked(fake, run_bot, monkey
     again = await fake.click_button(answer, "ask:vote:up", user=fake.bob)
     assert "Thanks" in (await fake.wait_for_reply(again))["content"]
     assert [v for (v,) in _rows(bot, "SELECT vote FROM votes")] == ["up"]
+
+
+async def test_a_slow_vote_store_is_deferred_and_thanked_once_stored(fake, run_bot, monkeypatch):
+    bot = await run_bot()
+    mid = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
+    answer = await buttons_live(bot, await fake.wait_for_reply(mid))
+    release = asyncio.Event()
+    stored = []
+
+    async def slow(vote):  # a database busy with another process
+        await release.wait()
+        stored.append(vote)
+
+    monkeypatch.setattr(bot.history, "record_vote", slow)
+    click = await fake.click_button(answer, "ask:vote:down", user=fake.bob)
+    await fake.wait_for(lambda: click.ack_type == 6)  # acknowledged in time, nothing said yet
+    assert not click.followup_ids and not stored
+    release.set()
+    note = await fake.wait_for_reply(click)
+    assert is_ephemeral(note) and "Thanks" in note["content"]
+    assert [v.vote for v in stored] == ["down"]
