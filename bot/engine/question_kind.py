@@ -36,6 +36,12 @@ _AMOUNT_Q = re.compile(
     r"|\bhow (expensive|cheap)\b",
     re.I,
 )
+_HOW_MUCH_Q = re.compile(
+    # the specific sums; paying, costing and spending are said in too many ways ("pay for" = "buy")
+    r"\bhow much\b[^?]*?\b(fine|fined|fines|invest|invests|invested|raise|raised|revenue|budget|turnover|"
+    r"profit|profits|salary)\b",
+    re.I,
+)
 _PERCENT_Q = re.compile(r"\bwhat (percentage|proportion|per ?cent)\b|\bhow many per ?cent\b", re.I)
 _PERCENT_P = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(half|third|quarter|majority|minority)\b", re.I)
 _NUMBER_Q = re.compile(
@@ -234,6 +240,9 @@ def focus(question: str) -> tuple[str, ...]:
     the purpose of ...?"). "Which court and judge ...?" asks for both.
     """
     question = _plain(question)
+    much = _HOW_MUCH_Q.search(question)
+    if much:  # "How much was LinkedIn fined?" asks about a fine: a passage with another sum does not say
+        return (much.group(1),)
     of = _OF_Q.search(question)
     if of:  # "What was the outcome of the lawsuit?" asks for an outcome
         head = of.group(1)
