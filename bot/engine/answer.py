@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.engine import question_kind
@@ -72,6 +72,7 @@ class Concept:
     name: bool = False  # typed as a name, acronym or number: what the question is about
     term: bool = False  # a glossary term or one of its aliases ("Safe Harbour", "ECPA")
     name_group: int = 0  # > 0: the words of one name written together share it ("Satya Nadella")
+    generic: bool = False  # a verb of the question's frame that no article uses ("replaced", "located")
 
     def covered_by(self, terms: frozenset[str]) -> bool:
         return any(alt <= terms for alt in self.alternatives)
@@ -168,13 +169,19 @@ def _can_answer(
         # one everyday word in common ("first", "level", "learn") is a coincidence, not an answer:
         # "How do I learn to play the guitar?" is not about machine learning
         return False
-    content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not (c.name or (TERMS_ARE_SUBJECT and c.term))]
-    total = sum(w for _, w in content)
     # names the whole article is about (Microsoft, Azure) are everywhere: at least one of the names
     # found together must be this passage's own ("Privacy Shield" + "Ombudsperson", not
     # "Microsoft" + "Azure" in "Is Microsoft planning to sell Azure?")
     here = [c for c in concepts if c.name and c.covered_by(around)]
     own = [c for c in here if not c.covered_by(subject)]
+    # a verb no article uses ("replaced") is no veto when the passage is about one of the question's
+    # names in its own right ("What replaced Safe Harbour?"); about the article's subject it is
+    # ("Who founded Microsoft?" is not answered by any paragraph on Microsoft)
+    content = [
+        (c, w) for c, w in zip(concepts, weights, strict=True)
+        if not (c.name or (c.generic and own) or (TERMS_ARE_SUBJECT and c.term))
+    ]
+    total = sum(w for _, w in content)
     # one name of several words counts once ("Satya Nadella" is one person)
     distinct = len({c.name_group or id(c) for c in here})
     together = distinct >= NAMES_TOGETHER and len(own) >= 1
@@ -237,13 +244,28 @@ def _rank(
     if weights is None:
         weights = [concept_weight(index, c) for c in concepts]
     asked = question_kind.focus(question)
+    verb = question_kind.yes_no_verb(question)
+    verb_terms = frozenset(tokenize(verb)) if verb else frozenset()
+    said_somehow = any(
+        all(t in index for t in alt)
+        for c in concepts
+        if verb_terms & frozenset().union(*c.alternatives)
+        for alt in c.alternatives
+    )
+    if verb and verb_terms and not said_somehow:
+        # a yes/no question asks to confirm its verb: when no article uses it ("Did Microsoft win
+        # the lawsuit?"), no passage can say yes; a wh-question's verb is only its frame (see reading)
+        asked = (*asked, verb)
     focus_terms = frozenset(tokenize(" ".join(asked)))
     focus = [
         bool(focus_terms & (frozenset(tokenize(c.label)) | frozenset().union(*c.alternatives))) for c in concepts
     ]
     subject = question_kind.defined(question)
+    groups = _full_names(concepts, question)
     scored = []
     for i, hit in enumerate(hits):
+        if groups:
+            hit = _surname_stands_for_full_name(hit, index, groups)
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
         if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want, phrases):
             cov = 0.0
@@ -253,6 +275,36 @@ def _rank(
         scored.append((-key, i, hit, cov))
     scored.sort(key=lambda item: item[:2])
     return [(hit, cov, -neg) for neg, _, hit, cov in scored]
+
+
+_FULL_NAME_RE = re.compile(r"\b([A-Z][\w'\u00c0-\u024f-]+)\s+([A-Z][\w'\u00c0-\u024f-]+)\b")
+
+
+def _full_names(concepts: Sequence[Concept], question: str) -> list[tuple[Concept, Concept]]:
+    """(first name, surname) of each person the question names in full ("Ruediger Dorn")."""
+    names = {strip_possessive(c.label): c for c in concepts if c.name}
+    out = []
+    for m in _FULL_NAME_RE.finditer(question):
+        first, last = names.get(m.group(1)), names.get(strip_possessive(m.group(2)))
+        if first is not None and last is not None and first is not last:
+            out.append((first, last))
+    return out
+
+
+def _surname_stands_for_full_name(hit: Hit, index: SearchIndex, pairs: Sequence[tuple[Concept, Concept]]) -> Hit:
+    """A person named in full once ("Ruediger Dorn") is the same person when a later paragraph of
+    the same article says only "Dorn": the passage then counts as holding the first name too."""
+    matched = hit.matched
+    for first, last in pairs:
+        if not last.covered_by(matched) or first.covered_by(matched):
+            continue
+        for i in index.article_passages(hit.passage.article_slug):
+            terms = index.passage_terms_at(i)
+            if first.covered_by(terms) and last.covered_by(terms):
+                alt = next(a for a in first.alternatives if a <= terms)
+                matched = matched | alt
+                break
+    return hit if matched is hit.matched else replace(hit, matched=matched)
 
 
 def _date_key(index: SearchIndex, hit: Hit) -> str:

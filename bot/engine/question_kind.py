@@ -42,6 +42,31 @@ _HOW_MUCH_Q = re.compile(
     r"profit|profits|salary)\b",
     re.I,
 )
+# "Who is/was the judge hearing ...?", "Who will be the ombudsperson?": the role asked for
+_WHO_ROLE_Q = re.compile(r"^\W*who(?:\s+(?:is|was|are|were|will be)|'s)\s+the\s+([\w'-]+(?:\s+[\w'-]+){0,4})", re.I)
+
+
+def _role_head(phrase: str) -> str | None:
+    """The head noun of "judge hearing Microsoft's lawsuit" (judge), "CEO of S3NS" (CEO)."""
+    words: list[str] = []
+    for w in phrase.split():
+        lw = w.lower()
+        if lw in _CLAUSE or lw.endswith("'s") or (len(lw) > 4 and lw.endswith(("ing", "ed"))):
+            break
+        words.append(w)
+    if not words or words[-1].lower() in _OPEN_HEADS or sum(w[:1].isupper() for w in words) >= 2:
+        return None  # "Who is the European Data Protection Supervisor?" asks who holds a named office
+    return words[-1]
+
+
+# "Did Microsoft win the lawsuit?": the verb after a one-name subject is what is asked
+_YES_NO_Q = re.compile(r"^\W*(?i:did|does|do|will|would|has|have|had)\s+[A-Z][\w'-]*\s+([a-z]{3,})\b")
+_LIGHT_VERBS = frozenset(
+    "say tell think know get make have do go use need want plan offer give take see keep allow let help try "
+    "mean agree believe expect hope consider provide mention comment explain".split()
+)
+
+
 _PERCENT_Q = re.compile(r"\bwhat (percentage|proportion|per ?cent)\b|\bhow many per ?cent\b", re.I)
 _PERCENT_P = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(half|third|quarter|majority|minority)\b", re.I)
 _NUMBER_Q = re.compile(
@@ -234,6 +259,14 @@ def _looks_plural(word: str) -> bool:
     return w in _IRREGULAR_PLURALS or (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")))
 
 
+def yes_no_verb(question: str) -> str | None:
+    """The verb a yes/no question asks to confirm: "Did Microsoft *win* the lawsuit?"."""
+    m = _YES_NO_Q.search(_plain(question))
+    if not m or m.group(1).lower() in _LIGHT_VERBS or m.group(1).lower() in _CLAUSE:
+        return None
+    return m.group(1)
+
+
 def focus(question: str) -> tuple[str, ...]:
     """The head noun of what a "which/what/how many X ...?" or "what was the X of ...?" question
     asks for.
@@ -248,6 +281,11 @@ def focus(question: str) -> tuple[str, ...]:
     much = _HOW_MUCH_Q.search(question)
     if much:  # "How much was LinkedIn fined?" asks about a fine: a passage with another sum does not say
         return (much.group(1),)
+    role = _WHO_ROLE_Q.search(question)
+    if role:  # "Who is the judge hearing the case?" asks for the judge: a passage naming none cannot say
+        head = _role_head(role.group(1))
+        if head:
+            return (head,)
     of = _OF_Q.search(question)
     if of:  # "What was the outcome of the lawsuit?" asks for an outcome
         head = of.group(1)

@@ -98,6 +98,15 @@ def _subject_terms(
     return out
 
 
+@lru_cache(maxsize=65536)
+def _text_terms(text: str) -> frozenset[str]:
+    """The terms of a passage's own text, without its merged heading or caption: the paragraph a
+    passage goes on from is its text ("Microsoft CEO Satya Nadella" under a photo says nothing)."""
+    from bot.engine.text import tokenize
+
+    return frozenset(tokenize(text))
+
+
 def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float) -> BM25Index:
     return BM25Index(tokens, variant=variant, k1=k1, b=b)
 
@@ -135,6 +144,19 @@ class SearchIndex:
         # with several articles the title also scores and matches (see `search`)
         self._titles = title_terms if len(articles) > 1 else {}
         self.subject_terms = _subject_terms(self.passages, self._sets, title_terms)
+        self._ranges: dict[str, range] | None = None
+
+    def article_passages(self, slug: str) -> range:
+        """Positions of an article's passages (they are stored in article order)."""
+        if self._ranges is None:
+            ranges: dict[str, list[int]] = {}
+            for i, p in enumerate(self.passages):
+                ranges.setdefault(p.article_slug, [i, i])[1] = i
+            self._ranges = {k: range(a, b + 1) for k, (a, b) in ranges.items()}
+        return self._ranges.get(slug, range(0))
+
+    def passage_terms_at(self, i: int) -> frozenset[str]:
+        return self._sets[i]
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25
@@ -199,7 +221,7 @@ class SearchIndex:
                 score += TITLE_WEIGHT * sum(self.weight(t) for t in title) - discount.get(idx, 0.0)
                 matched |= title
             before = (
-                qset & self._sets[idx - 1]
+                qset & _text_terms(self.passages[idx - 1].text)
                 if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug
                 else frozenset()
             )
