@@ -222,7 +222,8 @@ class Knowledge:
         reading = interpret(text, snap)
         if reading.corrections:
             notes += ("Read as: " + ", ".join(f"{w} \u2192 {c}" for w, c in reading.corrections) + ".",)
-        hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2))
+        equivalents = [alt for c in reading.concepts for alt in c.alternatives]
+        hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2), reading.own_terms, equivalents)
         return build_answer(text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
 
     # -- what the corpus holds ------------------------------------------------------------------

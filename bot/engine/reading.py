@@ -235,6 +235,7 @@ class Interpretation:
     # Cloud", "European Data Protection Board"): a passage must hold them as written, since each
     # word alone is everywhere ("drawing board", "data protection group")
     phrases: tuple[str, ...] = ()
+    own_terms: frozenset[str] = frozenset()  # the question's own words (not their equivalents)
 
 
 _CAPITAL_RUN_RE = re.compile(r"[A-Z][\w]*(?:[ \t-]+[A-Z][\w]*)+")
@@ -276,7 +277,7 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
             snap.present_alternatives, snap.glossary_terms, terms.adjacent, terms.acronyms,
         )
     concepts = [_generic_verb(c, snap) for c in concepts]
-    return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap))
+    return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap), frozenset(terms.terms))
 
 
 #: Weight kept by a verb of the question that no article uses ("replaced", "located"): such verbs

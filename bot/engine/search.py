@@ -29,6 +29,8 @@ CONTEXT_REPEAT = 2
 UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
 TITLE_WEIGHT = 3.0
+#: Of the hits returned, at most this many come from one article (when the corpus has several).
+PER_ARTICLE = 8
 #: The year of publication counts as a word of the title.
 YEAR_IN_TITLE = True
 #: Share of a title word's BM25 weight taken out of a passage of that article: the title already
@@ -201,7 +203,20 @@ class SearchIndex:
         df = self.doc_freq_all(terms)
         return math.log((self.n + 1) / ((df or UNKNOWN_DF) + 0.5))
 
-    def search(self, terms: Sequence[str], k: int) -> list[Hit]:
+    def search(
+        self,
+        terms: Sequence[str],
+        k: int,
+        own: Iterable[str] | None = None,
+        equivalents: Iterable[frozenset[str]] = (),
+    ) -> list[Hit]:
+        """The k best passages for the query `terms`.
+
+        `own`: the question's own words (default: all of `terms`). An article's title matches
+        those, and an equivalent only when the title holds it whole (`equivalents`: "standard
+        contractual clauses" for "SCCs"), so the "EU" and "US" of "EU-US Privacy Shield" do not
+        lift every article whose title says "EU-US".
+        """
         if self._bm25 is None or not terms or k <= 0:
             return []
         # take more than k when a title bonus may reorder the top
@@ -209,6 +224,19 @@ class SearchIndex:
         terms = list(terms)
         ranked = self._bm25.top_k(terms, want)
         qset = set(terms)
+        own_q = qset if own is None else qset & set(own)
+        whole = [e for e in equivalents if e and e <= qset]
+        title_of: dict[str, frozenset[str]] = {}
+
+        def title_match(slug: str) -> frozenset[str]:
+            if slug not in title_of:
+                title = self._titles.get(slug, frozenset())
+                got = own_q & title
+                for e in whole:
+                    if e <= title:
+                        got |= e
+                title_of[slug] = frozenset(got)
+            return title_of[slug]
         discount = self._title_discount(ranked, terms) if self._titles and TITLE_DISCOUNT else {}
         scored: list[tuple[float, int, Hit]] = []
         for idx, score in ranked:
@@ -217,7 +245,7 @@ class SearchIndex:
             if self._titles:
                 # the article's title is every passage's context: it adds to the score and its
                 # words count as matched, so "What did Schrems II decide?" finds that article
-                title = qset & self._titles.get(passage.article_slug, frozenset())
+                title = title_match(passage.article_slug)
                 score += TITLE_WEIGHT * sum(self.weight(t) for t in title) - discount.get(idx, 0.0)
                 matched |= title
             before = (
@@ -228,7 +256,24 @@ class SearchIndex:
             hit = Hit(passage, float(score), frozenset(matched), frozenset(before))
             scored.append((-float(score), idx, hit))
         scored.sort(key=lambda item: item[:2])
-        return [hit for _, _, hit in scored[:k]]
+        if not self._titles or PER_ARTICLE <= 0:
+            return [hit for _, _, hit in scored[:k]]
+        # at most PER_ARTICLE of the k from one article: a title that matches the question lifts
+        # all its passages, and must not crowd out another article's passage that holds the
+        # question's rarest name ("What did Dorn say about Privacy Shield?")
+        out: list[Hit] = []
+        per: dict[str, int] = {}
+        rest: list[Hit] = []
+        for _, _, hit in scored:
+            slug = hit.passage.article_slug
+            if per.get(slug, 0) < PER_ARTICLE:
+                per[slug] = per.get(slug, 0) + 1
+                out.append(hit)
+            else:
+                rest.append(hit)
+            if len(out) >= k:
+                break
+        return out if len(out) >= k else out + rest[: k - len(out)]
 
 
     def _title_discount(self, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> dict[int, float]:

@@ -68,3 +68,11 @@ def test_tuning_set_floors(kb: Knowledge, name: str) -> None:
     assert m["refused_unanswerable_rate"] >= refused
     assert m["wrongly_refused_rate"] <= wrongly
     assert m["right_article@1"] == 1.0 and m["right_article@3"] == 1.0
+
+
+def test_a_rare_name_is_not_crowded_out_by_articles_whose_title_matches(kb: Knowledge) -> None:
+    """Eight articles have Privacy Shield in their title or an 'EU-US' that its equivalent holds;
+    the one paragraph quoting Dorn on it must still be found."""
+    answer = kb.ask("What did Dorn say about Privacy Shield?", top_k=3)
+    assert answer.answered
+    assert "Dorn" in answer.quotes[0].passage and "Privacy Shield" in answer.quotes[0].passage
