@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+", help="the question (quote it)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("--top-k", type=int, default=3, help="how many quotes at most (default 3)")
+    p.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
+                   help="an earlier question of the conversation (repeatable, oldest first): a follow-up "
+                        "such as 'And how old is that law?' is read with it")
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.ask", "cmd_ask"))
 

@@ -1,0 +1,247 @@
+"""Reading a follow-up question in its conversation: "And how old is that law?" after "What is the ECPA?".
+
+In a thread, people lean on what was asked before: a pronoun ("When was it adopted?"), a noun
+that points back ("that law"), "what about X", "and when?", or a question too short to stand
+alone ("Why?"). Such a follow-up is read with the concepts of the earlier question; one that stands
+alone ("When was the CLOUD Act signed?") is read alone, so a change of subject is never mixed up
+with the old one. Two ways of leaning are told apart:
+
+- *refers back* (a pronoun, "that law", "and when?"): the follow-up's own concepts plus the
+  earlier question's subject (its names and glossary terms; all its concepts when it has none, or
+  when the follow-up is too short to say anything itself);
+- *asks the same of something else* ("What about Google?" after "Did Microsoft back Privacy
+  Shield?"): the earlier question with the new subject in place of the old one of its kind (a
+  name for a name, a glossary term for a term), and the earlier question's kind of answer.
+
+The earlier questions are read in order, each follow-up with the one before it, so a chain of
+follow-ups keeps its subject. Everything here is pure: the core's `interpret` does the reading
+and `Knowledge.ask(..., after=...)` the answering; the reply says how the question was read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from bot.engine import question_kind
+from bot.engine.answer import Concept
+from bot.engine.reading import Interpretation, interpret
+from bot.engine.snapshot import Snapshot
+from bot.engine.text import fold_quotes
+
+__all__ = ["Lean", "Reading", "how_it_leans", "read_in_conversation"]
+
+#: A follow-up with at most this many concepts of its own says too little to stand alone ("Who signed?").
+SHORT = 1
+#: At most this many earlier subjects are named in the note.
+NOTE_SUBJECTS = 3
+
+
+class Lean(Enum):
+    ALONE = "alone"  # stands on its own
+    REFERS = "refers"  # refers back: a pronoun, "that law", "and when?"
+    SHORT = "short"  # too short to stand alone: "Why?", "Who signed?"
+    INSTEAD = "instead"  # asks the earlier question of something else: "What about Google?"
+
+
+# "What about Google?", "How about the UK?", "And Google?", "Same for Amazon?"
+_INSTEAD_RE = re.compile(
+    r"^\W*(?:(?:and|but|so|ok|okay)\W+)?(?:what|how)\s+about\s+(?P<x>.+)$"
+    r"|^\W*(?:and|but)\s+(?:for\s+|in\s+|with\s+)?(?P<y>[^\s?]+(?:\s+[^\s?]+){0,3})\W*$"
+    r"|^\W*(?:(?:the\s+)?same\s+(?:for|with|about)|ditto\s+for)\s+(?P<z>.+)$",
+    re.I,
+)
+# Personal pronouns that stand for something said before.
+_PRONOUN_RE = re.compile(r"\b(it|its|itself|they|them|their|theirs|themselves|he|him|his|she|hers)\b", re.I)
+# "her" is a pronoun, but also "her" + noun; both point back.
+_HER_RE = re.compile(r"\bher\b", re.I)
+# "it" that points at nothing: "Is it true that ...", "is it legal to ..."
+_DUMMY_IT_RE = re.compile(
+    r"\bit\s+(?:is|was|'s|would\s+be|will\s+be)?\s*(?:true|possible|legal|illegal|lawful|unlawful|likely|"
+    r"necessary|ok|okay|safe|worth|easy|hard|difficult|common|allowed|required|enough|right|wrong|"
+    r"a\s+good\s+idea)\b|\bit\s+(?:take|takes|took|cost|costs)\b",
+    re.I,
+)
+# Demonstratives pointing back: "that law", "this ruling", "those rules", "do that?"
+_DEMONSTRATIVE_RE = re.compile(r"\b(?P<d>this|that|these|those)\b(?P<after>\W*(?P<next>[\w'-]+)?)", re.I)
+# "that" after these starts a clause ("say that ...", "true that ..."), not a reference
+_CLAUSE_BEFORE = frozenset(
+    "say says said saying claim claims claimed argue argues argued true believe believes believed think "
+    "thinks thought mean means meant show shows showed shown ensure ensures ensured know knows knew rule "
+    "rules ruled decide decides decided find finds found state states stated confirm confirms confirmed "
+    "suggest suggests suggested insist insists insisted admit admits admitted warn warns warned agree "
+    "agrees agreed hold holds held so such than fact way sure clear possible likely given now require "
+    "requires required demand demands demanded promise promises promised guarantee guarantees guaranteed "
+    "order orders ordered hope hopes hoped fear fears feared report reports reported announce announces "
+    "announced".split()
+)
+# ... nor when the next word starts a clause of its own ("that the court", "that Microsoft")
+_CLAUSE_AFTER = frozenset(
+    "the a an it they he she we you i there this these those his her its their our my your all some any "
+    "every each no if when where why how who what which whether not".split()
+)
+_REFERRING_PHRASE_RE = re.compile(r"\b(the same|the former|the latter|that one|this one|such a|then)\b", re.I)
+_LEADING_CONJUNCTION_RE = re.compile(r"^\W*(and|but|so|also|plus|then)\b", re.I)
+_TRAILING_TOO_RE = re.compile(r"\b(too|as well|also)\W*$", re.I)
+
+
+def _demonstrative_points_back(text: str) -> bool:
+    for m in _DEMONSTRATIVE_RE.finditer(text):
+        word, nxt = m.group("d").lower(), (m.group("next") or "")
+        if not nxt:  # "Why did they do that?"
+            return True
+        if word != "that":
+            return True  # "this ruling", "those rules"
+        before = re.findall(r"[\w']+", text[: m.start()])
+        if before and before[-1].lower() in _CLAUSE_BEFORE:
+            continue  # "say that ..."
+        if nxt.lower() in _CLAUSE_AFTER or nxt[:1].isupper() or nxt[:1].isdigit():
+            continue  # "that the court ...", "that Microsoft ..."
+        return True  # "that law", "that fine"
+    return False
+
+
+def _refers_back(text: str) -> bool:
+    plain = _DUMMY_IT_RE.sub(" ", text)
+    return bool(
+        _PRONOUN_RE.search(plain) or _HER_RE.search(plain) or _demonstrative_points_back(plain)
+        or _REFERRING_PHRASE_RE.search(plain)
+    )
+
+
+def _specific(concept: Concept) -> bool:
+    """A name, a glossary term or a number: what a question is about."""
+    return concept.name or concept.term or any(c.isdigit() for c in concept.label)
+
+
+def how_it_leans(text: str, own: Interpretation) -> Lean:
+    """Whether a question leans on the conversation, and how (`own`: its reading alone)."""
+    text = fold_quotes(text).strip()
+    specific = [c for c in own.concepts if _specific(c)]
+    if _INSTEAD_RE.match(text) and specific:
+        return Lean.INSTEAD
+    if _refers_back(text):
+        return Lean.REFERS
+    if len(own.concepts) <= SHORT:
+        if specific and not _LEADING_CONJUNCTION_RE.match(text):
+            return Lean.ALONE  # "What is GDPR?", "Schrems II?": a subject of its own
+        return Lean.INSTEAD if specific else Lean.SHORT
+    if (_LEADING_CONJUNCTION_RE.match(text) or _TRAILING_TOO_RE.search(text)) and not specific:
+        return Lean.REFERS  # "And how much was the fine?"
+    return Lean.ALONE
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A question as read in its conversation.
+
+    `interpretation` is what the engine searches with; `kind_question` the text whose wording
+    says what kind of answer is wanted (the earlier question's for "What about Google?"); `note`
+    tells the asker how the question was read ('' when it was read alone).
+    """
+
+    interpretation: Interpretation
+    kind_question: str
+    lean: Lean = Lean.ALONE
+    note: str = ""
+    said: tuple[str, ...] = ()  # the questions whose concepts it holds, for naming them
+
+
+def _same(a: Concept, b: Concept) -> bool:
+    return bool(set(a.alternatives) & set(b.alternatives)) or a.label.lower() == b.label.lower()
+
+
+def _renumber(concepts: Sequence[Concept], after: int) -> list[Concept]:
+    """Name groups of another question, numbered after this one's so two names never merge."""
+    return [replace(c, name_group=c.name_group + after) if c.name_group else c for c in concepts]
+
+
+def _kind_of(concept: Concept) -> str:
+    """What a subject is, to know which earlier subject a new one replaces: a one-word name
+    ("Google" for "Microsoft"), a number, or a term (several words, an acronym: "Safe Harbour" for
+    "Privacy Shield")."""
+    label = concept.label
+    if any(ch.isdigit() for ch in label):
+        return "number"
+    if concept.term or " " in label.strip() or (label.isupper() and len(label) > 1):
+        return "term"
+    return "name" if concept.name else "word"
+
+
+def _combine(own: Interpretation, earlier: Interpretation, inherited: Sequence[Concept]) -> Interpretation:
+    """`own` plus the `inherited` concepts of `earlier` (their query terms and phrases too)."""
+    new = [c for c in inherited if not any(_same(c, o) for o in own.concepts)]
+    top = max((c.name_group for c in own.concepts), default=0)
+    concepts = list(own.concepts) + _renumber(new, top)
+    words = {t for c in new for alt in c.alternatives for t in alt}
+    query = list(own.query) + [t for t in earlier.query if t in words]
+    phrases = tuple(dict.fromkeys(
+        own.phrases + tuple(p for p in earlier.phrases if set(p.split()) & {c.label.lower() for c in new}
+                            or any(p in c.label.lower() for c in new))
+    ))
+    return Interpretation(concepts, query, own.corrections, phrases)
+
+
+def _labels(concepts: Sequence[Concept], said: Sequence[str] = ()) -> str:
+    """'Privacy Shield', 'Microsoft and Google': words written together in a question ("Schrems
+    II") are named together."""
+    folded = [" " + " ".join(re.findall(r"[\w'-]+", fold_quotes(t).lower())) + " " for t in said]
+    words: list[str] = []
+    for c in concepts:
+        if words and any(f" {words[-1].lower()} {c.label.lower()} " in f for f in folded):
+            words[-1] = f"{words[-1]} {c.label}"
+        else:
+            words.append(c.label)
+    names = list(dict.fromkeys(words))[:NOTE_SUBJECTS]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
+    lean = how_it_leans(text, own)
+    before = earlier.interpretation
+    if lean is Lean.ALONE or not before.concepts:
+        return Reading(own, text, said=(text,))
+    said = (*earlier.said, text)
+    if lean is Lean.INSTEAD:
+        mine = [c for c in own.concepts if _specific(c)]
+        kinds = {_kind_of(c) for c in mine}
+        theirs = [c for c in before.concepts if _specific(c)]
+        replaced = [c for c in theirs if _kind_of(c) in kinds] or theirs
+        kept = [c for c in before.concepts if not any(c is r for r in replaced)]
+        reading = _combine(own, before, kept)
+        # "What about Google?" asks what the earlier question asked: its kind of answer too
+        kind = text if question_kind.wants(text) is not question_kind.Want.OTHER else earlier.kind_question
+        gone = [c for c in replaced if not any(_same(c, m) for m in mine)]
+        note = f"Read as the earlier question, about {_labels(mine, said)}"
+        note += f" instead of {_labels(gone, said)}." if gone else "."
+        return Reading(reading, kind, lean, note, said)
+    subject = [c for c in before.concepts if _specific(c)]
+    inherited = list(before.concepts) if lean is Lean.SHORT or not subject else subject
+    reading = _combine(own, before, inherited)
+    kind = text if question_kind.wants(text) is not question_kind.Want.OTHER else earlier.kind_question
+    added = [c for c in inherited if not any(_same(c, o) for o in own.concepts)] or inherited
+    shown = [c for c in added if _specific(c)] or added
+    return Reading(reading, kind, lean, f"Read with the earlier question about {_labels(shown, said)}.", said)
+
+
+def read_in_conversation(text: str, earlier: Sequence[str], snap: Snapshot) -> Reading:
+    """Read `text` after the `earlier` questions of its conversation (oldest first).
+
+    Each earlier question is itself read after the ones before it, so "And who struck it down?"
+    after "When was Privacy Shield adopted?" / "Was it challenged?" is still about Privacy Shield.
+    """
+    context: Reading | None = None
+    for question in earlier:
+        question = " ".join(question.split())
+        if not question:
+            continue
+        own = interpret(question, snap)
+        context = Reading(own, question, said=(question,)) if context is None else _read(question, own, context)
+    own = interpret(text, snap)
+    if context is None:
+        return Reading(own, text, said=(text,))
+    return _read(text, own, context)
