@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions not answered at rank 1")
+    p.add_argument("--without-context", action="store_true",
+                   help="ask follow-ups (questions with 'after:') alone, without their earlier questions")
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.measure", "cmd_eval"))
 

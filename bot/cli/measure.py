@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.cli.common import load_knowledge
 from bot.corpus.articles import DEFAULT_CORPUS_DIR
 
+if TYPE_CHECKING:
+    from bot.engine.models import Answer
+
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.measure.evaluate import EvalFileError, evaluate, load_questions
+    from bot.measure.evaluate import EvalFileError, evaluate_in_context, has_followups, load_questions
 
     try:
         questions = load_questions(args.file)
@@ -19,10 +24,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     kb = load_knowledge(args)
-    summary, results = evaluate(questions, lambda q: kb.ask(q, top_k=5))
+
+    def ask(question: str, after: Sequence[str]) -> Answer:
+        return kb.ask(question, top_k=5, after=after)
+
+    followups = has_followups(questions)
+    # a follow-up set: questions read after their earlier ones, and the same alone for comparison
+    summary, results = evaluate_in_context(questions, ask, context=not args.without_context)
+    alone = evaluate_in_context(questions, ask, context=False)[0] if followups and not args.without_context else None
     if args.json:
         payload = {
             "metrics": summary,
+            **({"metrics_without_context": alone} if alone is not None else {}),
             "questions": [
                 {"q": r.question.q, "kind": r.question.kind, "expect": list(r.question.expect),
                  "answered": r.answered, "rank": r.rank, "passage_ids": list(r.passage_ids)}
@@ -38,6 +51,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if not r.question.expect and r.answered:
                 print(f"  NOT REFUSED: {r.question.q}  -> {r.passage_ids[:1]}")
     s = summary
+    if followups:
+        print("read " + ("alone (--without-context)" if args.without_context else "after their earlier questions"))
     print(f"questions: {s['answerable']} answerable, {s['unanswerable']} unanswerable")
     print(f"Recall@1  {s['recall@1']:.3f}")
     print(f"Recall@3  {s['recall@3']:.3f}")
@@ -47,6 +62,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
           f"({s['refused_unanswerable_rate']:.0%})")
     print(f"answerable wrongly refused: {s['wrongly_refused']}/{s['answerable']} "
           f"({s['wrongly_refused_rate']:.0%})")
+    if alone is not None:
+        print(f"without context: Recall@1 {alone['recall@1']:.3f}, Recall@3 {alone['recall@3']:.3f}, "
+              f"unanswerable refused {alone['refused_unanswerable']}/{alone['unanswerable']}, "
+              f"answerable wrongly refused {alone['wrongly_refused']}/{alone['answerable']}")
     return 0
 
 

@@ -27,6 +27,7 @@ class EvalQuestion:
     q: str
     expect: tuple[str, ...]
     kind: str = ""
+    after: tuple[str, ...] = ()  # a follow-up's earlier questions in its conversation, oldest first
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,12 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             expect = [expect]
         if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
             raise EvalFileError(f"{path}: question {i} ('expect') must be a list of strings")
-        out.append(EvalQuestion(item["q"], tuple(expect), str(item.get("kind", ""))))
+        after = item.get("after", [])
+        if isinstance(after, str):
+            after = [after]
+        if not isinstance(after, list) or not all(isinstance(a, str) and a.strip() for a in after):
+            raise EvalFileError(f"{path}: question {i} ('after') must be a list of earlier questions")
+        out.append(EvalQuestion(item["q"], tuple(expect), str(item.get("kind", "")), tuple(after)))
     return out
 
 
@@ -97,4 +103,19 @@ def metrics(results: Sequence[EvalResult]) -> dict[str, Any]:
 
 def evaluate(questions: Sequence[EvalQuestion], ask: Callable[[str], Answer]) -> tuple[dict, list[EvalResult]]:
     results = [judge(q, ask(q.q)) for q in questions]
+    return metrics(results), results
+
+
+def has_followups(questions: Sequence[EvalQuestion]) -> bool:
+    return any(q.after for q in questions)
+
+
+def evaluate_in_context(
+    questions: Sequence[EvalQuestion], ask: Callable[[str, Sequence[str]], Answer], *, context: bool = True
+) -> tuple[dict, list[EvalResult]]:
+    """`evaluate` for follow-ups: each question asked after its `after` questions (`context`), or alone.
+
+    Run both ways, the two figures show what reading a follow-up in its conversation is worth.
+    """
+    results = [judge(q, ask(q.q, q.after if context else ())) for q in questions]
     return metrics(results), results
