@@ -35,6 +35,10 @@ __all__ = ["Lean", "Reading", "how_it_leans", "read_in_conversation"]
 
 #: A follow-up with at most this many concepts of its own says too little to stand alone ("Who signed?").
 SHORT = 1
+#: Whether an earlier question's names stay names a passage must hold (see `_as_context`).
+INHERITED_AS_NAMES = False
+#: Weight of an earlier question's concepts relative to what they weighed there.
+INHERITED_BOOST = 0.5
 #: At most this many earlier subjects are named in the note.
 NOTE_SUBJECTS = 3
 
@@ -120,7 +124,7 @@ def how_it_leans(text: str, own: Interpretation) -> Lean:
     """Whether a question leans on the conversation, and how (`own`: its reading alone)."""
     text = fold_quotes(text).strip()
     specific = [c for c in own.concepts if _specific(c)]
-    if _INSTEAD_RE.match(text) and specific:
+    if _INSTEAD_RE.match(text) and (specific or not _refers_back(text) or text.lower().startswith(("what", "how"))):
         return Lean.INSTEAD
     if _refers_back(text):
         return Lean.REFERS
@@ -170,11 +174,23 @@ def _kind_of(concept: Concept) -> str:
     return "name" if concept.name else "word"
 
 
+def _as_context(concept: Concept) -> Concept:
+    """An earlier question's concept, as context of a follow-up.
+
+    It still ties the follow-up to its subject (it is specific, and counts toward coverage), but it
+    is not a name every passage must hold: "What did he say about Privacy Shield?" after "Who is
+    Ruediger Dorn?" is answered by a paragraph that says only "Dorn".
+    """
+    if not INHERITED_AS_NAMES:
+        concept = replace(concept, name=False, term=concept.term or _specific(concept), name_group=0)
+    return replace(concept, boost=concept.boost * INHERITED_BOOST) if INHERITED_BOOST != 1.0 else concept
+
+
 def _combine(own: Interpretation, earlier: Interpretation, inherited: Sequence[Concept]) -> Interpretation:
     """`own` plus the `inherited` concepts of `earlier` (their query terms and phrases too)."""
     new = [c for c in inherited if not any(_same(c, o) for o in own.concepts)]
     top = max((c.name_group for c in own.concepts), default=0)
-    concepts = list(own.concepts) + _renumber(new, top)
+    concepts = list(own.concepts) + [_as_context(c) for c in _renumber(new, top)]
     words = {t for c in new for alt in c.alternatives for t in alt}
     query = list(own.query) + [t for t in earlier.query if t in words]
     phrases = tuple(dict.fromkeys(
@@ -200,6 +216,13 @@ def _labels(concepts: Sequence[Concept], said: Sequence[str] = ()) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _subject(reading: Interpretation) -> list[Concept]:
+    """What a question is about: its names, terms and numbers, and the words of its multi-word
+    names ("Data Privacy Framework", "AWS European Sovereign Cloud")."""
+    words = {w for p in reading.phrases for w in p.split()}
+    return [c for c in reading.concepts if _specific(c) or c.label.lower() in words]
+
+
 def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
     lean = how_it_leans(text, own)
     before = earlier.interpretation
@@ -209,20 +232,23 @@ def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
     if lean is Lean.INSTEAD:
         mine = [c for c in own.concepts if _specific(c)]
         kinds = {_kind_of(c) for c in mine}
-        theirs = [c for c in before.concepts if _specific(c)]
-        replaced = [c for c in theirs if _kind_of(c) in kinds] or theirs
+        theirs = _subject(before)
+        # "What about Google?" replaces the earlier name; "What about the second one?" nothing
+        replaced = ([c for c in theirs if _kind_of(c) in kinds] or theirs) if mine else []
         kept = [c for c in before.concepts if not any(c is r for r in replaced)]
         reading = _combine(own, before, kept)
         # "What about Google?" asks what the earlier question asked: its kind of answer too
         kind = text if question_kind.wants(text) is not question_kind.Want.OTHER else earlier.kind_question
         gone = [c for c in replaced if not any(_same(c, m) for m in mine)]
-        note = f"Read as the earlier question, about {_labels(mine, said)}"
+        note = f"Read as the earlier question, about {_labels(mine or own.concepts, said)}"
         note += f" instead of {_labels(gone, said)}." if gone else "."
         return Reading(reading, kind, lean, note, said)
-    subject = [c for c in before.concepts if _specific(c)]
+    subject = _subject(before)
     inherited = list(before.concepts) if lean is Lean.SHORT or not subject else subject
     reading = _combine(own, before, inherited)
-    kind = text if question_kind.wants(text) is not question_kind.Want.OTHER else earlier.kind_question
+    # "Will it appeal?" asks its own kind of thing; "And?" (too short to say) the earlier one's
+    own_kind = question_kind.wants(text) is not question_kind.Want.OTHER
+    kind = text if lean is Lean.REFERS or own_kind else earlier.kind_question
     added = [c for c in inherited if not any(_same(c, o) for o in own.concepts)] or inherited
     shown = [c for c in added if _specific(c)] or added
     return Reading(reading, kind, lean, f"Read with the earlier question about {_labels(shown, said)}.", said)
