@@ -89,15 +89,23 @@ def page_text(answer: Answer, quotes: Sequence[Quote], *, header: str | None = N
     return trim_words(SEPARATOR.join(blocks), limit)
 
 
-async def send_plain_reply(message: discord.Message, texts: Sequence[str], view: discord.ui.View) -> discord.Message:
-    """Send `texts` in order, the first as a reply to `message`, the buttons under the last one."""
+async def send_plain_reply(message: discord.Message | None, texts: Sequence[str], view: discord.ui.View, *,
+                           channel: discord.abc.Messageable | None = None) -> discord.Message:
+    """Send `texts` in order, the first as a reply to `message`, the buttons under the last one.
+
+    With `channel` (a thread the answer opens) the texts go there, replying to nothing.
+    """
     sent: discord.Message | None = None
     for i, text in enumerate(texts):
         extra = {"view": view} if i == len(texts) - 1 else {}
-        if sent is None:
+        if channel is not None:
+            sent = await channel.send(text, **extra)
+        elif sent is None:
+            assert message is not None, "send_plain_reply needs a message or a channel"
             reference = message.to_reference(fail_if_not_exists=False)
             sent = await message.channel.send(text, reference=reference, mention_author=False, **extra)
         else:
+            assert message is not None
             sent = await message.channel.send(text, **extra)
     assert sent is not None, "page_messages always returns at least one message"
     return sent

@@ -31,7 +31,7 @@ from bot.engine.reading import Interpretation, interpret
 from bot.engine.snapshot import Snapshot
 from bot.engine.text import fold_quotes
 
-__all__ = ["Lean", "Reading", "how_it_leans", "read_in_conversation"]
+__all__ = ["NOTE_PREFIXES", "Lean", "Reading", "conversation_note", "how_it_leans", "read_in_conversation"]
 
 #: A follow-up with at most this many concepts of its own says too little to stand alone ("Who signed?").
 SHORT = 1
@@ -41,6 +41,15 @@ INHERITED_AS_NAMES = False
 INHERITED_BOOST = 0.5
 #: At most this many earlier subjects are named in the note.
 NOTE_SUBJECTS = 3
+
+
+#: How the notes of a follow-up read with its conversation begin (see `conversation_note`).
+NOTE_PREFIXES = ("Read with the earlier question", "Read as the earlier question")
+
+
+def conversation_note(answer: object) -> str:
+    """The note of an `Answer` saying how a follow-up was read with the earlier question, or ''."""
+    return next((n for n in getattr(answer, "notes", ()) if n.startswith(NOTE_PREFIXES)), "")
 
 
 class Lean(Enum):
