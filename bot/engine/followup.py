@@ -243,7 +243,11 @@ def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
         kinds = {_kind_of(c) for c in mine}
         theirs = _subject(before)
         # "What about Google?" replaces the earlier name; "What about the second one?" nothing
-        replaced = ([c for c in theirs if _kind_of(c) in kinds] or theirs) if mine else []
+        # of several of that kind, the last one named: "Does Microsoft compete with Amazon?" ->
+        # "What about Google?" asks whether Microsoft competes with Google
+        alike = [c for c in theirs if _kind_of(c) in kinds]
+        last = [c for c in alike if alike[-1].name_group and c.name_group == alike[-1].name_group] or alike[-1:]
+        replaced = (last or theirs) if mine else []
         kept = [c for c in before.concepts if not any(c is r for r in replaced)]
         reading = _combine(own, before, kept)
         # "What about Google?" asks what the earlier question asked: its kind of answer too
