@@ -133,7 +133,9 @@ def how_it_leans(text: str, own: Interpretation) -> Lean:
     """Whether a question leans on the conversation, and how (`own`: its reading alone)."""
     text = fold_quotes(text).strip()
     specific = [c for c in own.concepts if _specific(c)]
-    if _INSTEAD_RE.match(text) and (specific or not _refers_back(text) or text.lower().startswith(("what", "how"))):
+    instead = _INSTEAD_RE.match(text)
+    # "And Google?" needs a subject of its own; "What about the second one?" says "about" outright
+    if instead and (specific or instead.group("x") or instead.group("z")):
         return Lean.INSTEAD
     if _refers_back(text):
         return Lean.REFERS
