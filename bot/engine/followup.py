@@ -116,10 +116,24 @@ def _demonstrative_points_back(text: str) -> bool:
     return False
 
 
-def _refers_back(text: str) -> bool:
+_POSSESSIVES = frozenset(("its", "their", "his", "her"))
+
+
+def _pronoun_points_back(text: str, names: Sequence[str]) -> bool:
+    """A pronoun for something said before; a possessive after one of the question's own names
+    belongs to it ("When did the EDPB adopt its guidance?")."""
+    for m in _PRONOUN_RE.finditer(text):
+        before = text[: m.start()].lower()
+        if m.group(1).lower() in _POSSESSIVES and any(n.lower() in before for n in names):
+            continue
+        return True
+    return bool(_HER_RE.search(text)) and not any(n.lower() in text.lower() for n in names)
+
+
+def _refers_back(text: str, names: Sequence[str] = ()) -> bool:
     plain = _DUMMY_IT_RE.sub(" ", text)
     return bool(
-        _PRONOUN_RE.search(plain) or _HER_RE.search(plain) or _demonstrative_points_back(plain)
+        _pronoun_points_back(plain, names) or _demonstrative_points_back(plain)
         or _REFERRING_PHRASE_RE.search(plain)
     )
 
@@ -137,7 +151,7 @@ def how_it_leans(text: str, own: Interpretation) -> Lean:
     # "And Google?" needs a subject of its own; "What about the second one?" says "about" outright
     if instead and (specific or instead.group("x") or instead.group("z")):
         return Lean.INSTEAD
-    if _refers_back(text):
+    if _refers_back(text, [c.label for c in specific]):
         return Lean.REFERS
     if len(own.concepts) <= SHORT:
         if specific and not _LEADING_CONJUNCTION_RE.match(text):

@@ -4,7 +4,6 @@ follow-ups read after their earlier questions must be answered better than read 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
-from bot.discord_shell.embeds import answer_embeds
+from bot.discord_shell.embeds import answer_embeds, trim_words
 from bot.discord_shell.markup import read_markup
 from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
 from bot.discord_shell.plain import can_embed, page_messages, send_plain_reply
@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 #: If the core has not answered within this many seconds, defer the interaction (3 s rule).
 DEFER_AFTER = 1.5
 APOLOGY = "Sorry, something went wrong while answering. The error was logged; please try again."
+#: A follow-up's note on how it was read is cut to this many characters (it names the question's words).
+NOTE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Reply:
     @property
     def note(self) -> str:
         """How a follow-up was read ("Read with the earlier question about Privacy Shield."), or ''."""
-        return conversation_note(self.answer)
+        return trim_words(conversation_note(self.answer), NOTE_CHARS)
 
     @property
     def total_quotes(self) -> int:
