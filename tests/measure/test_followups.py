@@ -35,7 +35,7 @@ def test_followup_set_is_pairs_with_expected_snippets() -> None:
 
 def test_recall_with_context_is_higher_than_without(multi_kb: Knowledge) -> None:
     """Measured when written: with context R@1 0.667, R@3 0.857, 3/4 refused, 1/42 wrongly refused;
-    alone R@1 0.476, R@3 0.690 (docs/measurements.md)."""
+    alone R@1 0.476, R@3 0.691 (docs/measurements.md)."""
     questions = load_questions(FOLLOWUPS)
 
     def ask(q: str, after) -> object:

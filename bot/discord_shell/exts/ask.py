@@ -348,17 +348,22 @@ class Ask(commands.Cog):
                 log.warning("could not send the apology for message %s", message.id)
 
     async def _earlier(self, thread: discord.Thread) -> tuple[str, ...]:
-        """The thread's earlier questions; after a restart, the question that opened a thread the bot
-        started (its id is the question's message, in the parent channel)."""
+        """The thread's earlier questions; after a restart, the question that opened it: the message
+        a thread the bot started grew from (same id, in the parent channel), or a forum post."""
         earlier = self.memory.earlier(thread.id)
         me = self.bot.user
-        if earlier or me is None or thread.owner_id != me.id or thread.parent is None:
+        forum = thread.parent_id in self.bot.config.forum_channel_ids
+        if earlier or me is None or thread.parent is None or not (forum or thread.owner_id == me.id):
             return earlier
         try:
-            starter = await thread.parent.fetch_message(thread.id)  # type: ignore[union-attr]
+            where = thread if forum else thread.parent
+            starter = await where.fetch_message(thread.id)  # type: ignore[union-attr]
         except (discord.HTTPException, AttributeError):
             return ()
-        question = self.question_in(starter, thread.parent) if starter.author.id != me.id else None
+        if starter.author.bot:
+            return ()
+        question = (forum_question(thread.name, starter.content or "") if forum
+                    else self.question_in(starter, thread.parent))
         check = check_question(read_markup(question, self._channel_name)) if question else None
         if check is None or not check.ok:
             return ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from tests.discord_shell.helpers import LAWSUIT_QUESTION, UNANSWERABLE_QUESTION, button_ids, plain, visible_text
@@ -190,6 +191,35 @@ async def test_new_forum_post_is_answered_once_in_its_thread(fake, run_bot):
     follow = await fake.dispatch_message("When did it file?", channel=tid)
     assert "filed its lawsuit" in plain(visible_text(await fake.wait_for_reply(follow)))
     assert len([m for m in fake.bot_messages(tid) if m["embeds"]]) == 2, "one answer to the post, one to the follow-up"
+
+
+async def test_follow_up_in_a_forum_post_after_a_restart_is_read_with_the_post(fake, run_bot):
+    forum = fake.add_forum("help")
+    bot = await run_bot(forum_channel_ids=[forum])
+    tid = await fake.start_forum_post(forum, "ECPA", "What is the ECPA?")
+    await fake.wait_for_reply(tid)
+    await bot.close()
+    await run_bot(forum_channel_ids=[forum])
+    follow = await fake.dispatch_message(ECPA_FOLLOW_UP, channel=tid)
+    reply = await fake.wait_for_reply(follow)
+    assert "30 years old" in plain(visible_text(reply))
+    assert "Read with the earlier question about ECPA" in reply["content"]
+
+
+async def test_more_sources_under_a_follow_up_pages_the_same_reading_after_a_restart(fake, run_bot, tmp_path):
+    bot = await run_bot(answer_channel_ids=[fake.answers], top_k=1)
+    mid = await fake.dispatch_message("What did Dorn say about Privacy Shield?", channel=fake.answers)
+    thread, _ = await _thread_answer(fake, mid)
+    follow = await fake.dispatch_message("And what did he say about the model clauses?", channel=int(thread["id"]))
+    reply = await fake.wait_for_reply(follow)
+    assert "ask:more" in button_ids(reply) and "Read with the earlier question" in reply["content"]
+    records = [json.loads(p.read_text("utf-8"))["record"] for p in (tmp_path / "data" / "answers").glob("*.json")]
+    assert any(r.get("after") == ["What did Dorn say about Privacy Shield?"] for r in records)
+    await bot.close()
+    await run_bot(answer_channel_ids=[fake.answers], top_k=1)  # the answer is read again from its record
+    turned = await fake.click_button(reply, "ask:more")
+    page = await fake.wait_for_reply(turned)
+    assert "page 2" in visible_text(page) and page["embeds"]
 
 
 async def test_forum_post_from_the_title_alone(fake, run_bot):
