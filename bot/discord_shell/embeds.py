@@ -255,8 +255,9 @@ def sources_embeds(sources: Sequence[tuple[Article, int]], *, limits: Limits = L
     return embeds
 
 
-def help_embed(*, top_k: int, answer_channels: bool, cooldown: str) -> discord.Embed:
-    """How to use the bot, in one embed."""
+def help_embed(*, top_k: int, answer_channels: bool, cooldown: str, threads: bool = False,
+               forums: bool = False) -> discord.Embed:
+    """How to use the bot, in one embed (`threads`: answers come in threads; `forums`: help forums)."""
     ways = [
         "• `/ask question:` — ask in any channel",
         "• mention me with your question, e.g. `@me Why did Microsoft sue the US government?`",
@@ -264,6 +265,11 @@ def help_embed(*, top_k: int, answer_channels: bool, cooldown: str) -> discord.E
     ]
     if answer_channels:
         ways.append("• in the answer channels, just type your question")
+    if threads:
+        ways.append("• in a thread where I answered, just type a follow-up (\"And when was that?\", "
+                    "\"What about Google?\"): I read it with your earlier question")
+    if forums:
+        ways.append("• open a post in a help forum: I answer it first, and say so when a person is needed")
     description = (
         "I answer questions about cloud data sovereignty **only from the articles in my corpus**. "
         "Every answer is a verbatim quote with its citation (article, publisher, date, paragraph), "

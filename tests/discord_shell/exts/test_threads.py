@@ -270,3 +270,11 @@ async def test_forum_channels_ask_for_the_message_content_intent(fake, run_bot):
     forum = fake.add_forum("help")
     bot = await run_bot(forum_channel_ids=[forum])
     assert bot.intents.message_content
+
+
+async def test_help_tells_about_follow_ups_and_help_forums(fake, run_bot):
+    forum = fake.add_forum("help")
+    await run_bot(answer_channel_ids=[fake.answers], forum_channel_ids=[forum])
+    inter = await fake.dispatch_slash("help")
+    text = visible_text(await fake.wait_for_reply(inter))
+    assert "follow-up" in text and "help forum" in text
