@@ -248,11 +248,17 @@ def _subject(reading: Interpretation) -> list[Concept]:
     return [c for c in reading.concepts if _specific(c) or c.label.lower() in words]
 
 
+def _kind_text(text: str) -> str:
+    """The question's wording for its kind of answer: "And what is its price?" asks what "What is
+    its price?" asks (bot.engine.question_kind reads a question from its first word)."""
+    return _LEADING_CONJUNCTION_RE.sub("", text, count=1).lstrip(" ,") or text
+
+
 def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
     lean = how_it_leans(text, own)
     before = earlier.interpretation
     if lean is Lean.ALONE or not before.concepts:
-        return Reading(own, text, said=(text,))
+        return Reading(own, _kind_text(text), said=(text,))
     said = (*earlier.said, text)
     if lean is Lean.INSTEAD:
         mine = [c for c in own.concepts if _specific(c)]
@@ -267,7 +273,8 @@ def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
         kept = [c for c in before.concepts if not any(c is r for r in replaced)]
         reading = _combine(own, before, kept)
         # "What about Google?" asks what the earlier question asked: its kind of answer too
-        kind = text if question_kind.wants(text) is not question_kind.Want.OTHER else earlier.kind_question
+        kind = _kind_text(text)
+        kind = kind if question_kind.wants(kind) is not question_kind.Want.OTHER else earlier.kind_question
         gone = [c for c in replaced if not any(_same(c, m) for m in mine)]
         note = f"Read as the earlier question, about {_labels(mine or own.concepts, said)}"
         note += f" instead of {_labels(gone, said)}." if gone else "."
@@ -276,8 +283,9 @@ def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
     inherited = list(before.concepts) if lean is Lean.SHORT or not subject else subject
     reading = _combine(own, before, inherited)
     # "Will it appeal?" asks its own kind of thing; "And?" (too short to say) the earlier one's
-    own_kind = question_kind.wants(text) is not question_kind.Want.OTHER
-    kind = text if lean is Lean.REFERS or own_kind else earlier.kind_question
+    kind = _kind_text(text)
+    if lean is not Lean.REFERS and question_kind.wants(kind) is question_kind.Want.OTHER:
+        kind = earlier.kind_question
     added = [c for c in inherited if not any(_same(c, o) for o in own.concepts)] or inherited
     shown = [c for c in added if _specific(c)] or added
     return Reading(reading, kind, lean, f"Read with the earlier question about {_labels(shown, said)}.", said)
