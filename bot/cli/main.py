@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", action="store_true", help="list the questions not answered at rank 1")
     p.add_argument("--without-context", action="store_true",
                    help="ask follow-ups (questions with 'after:') alone, without their earlier questions")
+    p.add_argument(
+        "--articles",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="where the files named by 'article:' are (repeatable; default: articles/ beside FILE)",
+    )
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.measure", "cmd_eval"))
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import discord
 
+from bot.engine.followup import conversation_note
 from bot.engine.models import Answer, Article, Quote
 
 __all__ = [
@@ -57,6 +58,7 @@ class Limits:
 
 
 LIMITS = Limits()
+NOTE_NAME = "Note"
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -154,22 +156,26 @@ def answer_embeds(
     coverage: str = "",
     quotes: Sequence[Quote] | None = None,
     header: str | None = None,
+    notes: Sequence[str] = (),
     limits: Limits = LIMITS,
 ) -> list[discord.Embed]:
     """The embeds for one page of an answer: `quotes` (default: all of the answer's) or a no-answer.
 
-    `header` (e.g. "Sources 4–6 of 9") goes in the first embed's author line.
+    `header` (e.g. "From 2 articles, 2016–2023 · Sources 4–6 of 9") goes in the first embed's author
+    line; `notes` (the engine's, such as "A newer article also covers this") in its fields.
     """
     shown = list(answer.quotes if quotes is None else quotes)[: limits.embeds]
     if not answer.answered or not shown:
         return [no_answer_embed(answer, coverage=coverage, limits=limits)]
 
     header_text = trim_words(header, limits.author) if header else ""
+    note_texts = [trim_words(n, limits.field_value) for n in list(notes)[: limits.fields] if n.strip()]
     # Fixed parts first (citations); shrink their caps only if they alone would break the total.
     for title_cap, footer_cap in ((limits.title, limits.footer), (200, 512), (120, 256), (60, 120)):
         titles = [trim_words(q.citation.article_title or "Untitled", title_cap) for q in shown]
         footers = [trim_words(q.citation.label, footer_cap) for q in shown]
         fixed = len(header_text) + sum(map(len, titles)) + sum(map(len, footers))
+        fixed += sum(len(n) + len(NOTE_NAME) for n in note_texts)
         # keep at least ~80 characters of quote per embed
         if fixed + 80 * len(shown) <= limits.total:
             break
@@ -188,6 +194,9 @@ def answer_embeds(
         embed.set_footer(text=footers[i])
         if i == 0 and header_text:
             embed.set_author(name=header_text)
+        if i == 0:
+            for note in note_texts:
+                embed.add_field(name=NOTE_NAME, value=note, inline=False)
         embeds.append(embed)
     return embeds
 
@@ -198,6 +207,8 @@ def no_answer_embed(answer: Answer, *, coverage: str = "", limits: Limits = LIMI
     if coverage.strip():
         parts.append(coverage.strip())
     parts.append("Use `/sources` to see the articles I can quote, or try asking with different words.")
+    if note := conversation_note(answer):  # a refused follow-up: say how it was read, so it can be rephrased
+        parts.insert(0, f"*{trim_words(note, 500)}*")
     description = trim_words("\n\n".join(parts), limits.description)
     return discord.Embed(title="No answer in the corpus", description=description, colour=NO_ANSWER_COLOUR)
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.discord_shell.embeds import LIMITS, share_budget, trim_marked, trim_words
+from bot.engine.followup import conversation_note
 from bot.engine.models import Answer, Quote
 
 __all__ = ["can_embed", "no_answer_text", "page_messages", "page_text", "quote_block", "send_plain_reply"]
@@ -49,15 +50,18 @@ def no_answer_text(answer: Answer, coverage: str = "") -> str:
     if coverage.strip():
         parts.append(coverage.strip())
     parts.append("Use `/sources` to see the articles I can quote, or try asking with different words.")
+    if note := conversation_note(answer):  # a refused follow-up: say how it was read, so it can be rephrased
+        parts.insert(0, f"*{trim_words(note, 500)}*")
     return trim_words("**No answer in the corpus**\n" + SEPARATOR.join(parts), LIMITS.content)
 
 
 def page_messages(answer: Answer, quotes: Sequence[Quote], *, header: str | None = None,
-                  coverage: str = "", limit: int = LIMITS.content) -> list[str]:
+                  coverage: str = "", limit: int = LIMITS.content, notes: Sequence[str] = ()) -> list[str]:
     """One page of an answer as one or more messages of at most `limit` characters, split between quotes."""
     if not answer.answered or not quotes:
         return [no_answer_text(answer, coverage)]
     blocks = [f"*{trim_words(header, 200)}*"] if header else []
+    blocks += [f"*{trim_words(n, 500)}*" for n in notes if n.strip()]
     blocks += [quote_block(q, limit) for q in quotes]
     messages: list[str] = []
     current = ""

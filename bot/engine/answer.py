@@ -34,8 +34,20 @@ NAME_BOOST = 3.0
 #: Share of a concept's weight earned when only the paragraph before the passage holds it
 #: (cross-validated with the threshold, see README).
 PREVIOUS_PARAGRAPH = 0.75
+#: A glossary term of the question (S3NS, CEO, SCCs) must be in the passage, the paragraph before,
+#: or the article's title or lead, like a name: another article's passage about a CEO does not say
+#: who runs S3NS.
+REQUIRE_TERMS = True
+#: ... and, like a name, it says what the question is about, not what it asks (MIN_CONTENT).
+TERMS_ARE_SUBJECT = False
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1
+#: Two articles whose best passages rank within this ratio answer "about equally well": the newer
+#: is quoted first.
+NEAR_TIE = 0.95
+#: An article answers (its best passage goes before second passages of others) when that passage
+#: covers MIN_COVERAGE and ranks within this ratio of the best passage of all.
+VARIETY = 0.85
 
 #: Share of the weight of the question's words other than names ("Google", "AWS", "2015") that
 #: a passage must cover: a passage that only shares the names is about them, not about what is
@@ -104,7 +116,7 @@ def _required_names(concept: Concept, index: SearchIndex) -> bool:
     A two-letter acronym the corpus never writes ("LE") is exempt: too short to tell a name from
     an abbreviation of words the passage spells out ("law enforcement").
     """
-    if not concept.name:
+    if not (concept.name or (REQUIRE_TERMS and concept.term)):
         return False
     word = strip_possessive(concept.label)
     short_unknown = (
@@ -156,7 +168,7 @@ def _can_answer(
         # one everyday word in common ("first", "level", "learn") is a coincidence, not an answer:
         # "How do I learn to play the guitar?" is not about machine learning
         return False
-    content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not c.name]
+    content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not (c.name or (TERMS_ARE_SUBJECT and c.term))]
     total = sum(w for _, w in content)
     # names the whole article is about (Microsoft, Azure) are everywhere: at least one of the names
     # found together must be this passage's own ("Privacy Shield" + "Ombudsperson", not
@@ -209,6 +221,18 @@ def rank_hits(
     that mentions every thing asked about beats one that repeats a single word (dev set:
     Recall@1 +3 points). The hit's BM25 score itself is left as rank-bm25 computed it.
     """
+    return [(hit, cov) for hit, cov, _ in _rank(hits, concepts, index, question, weights, phrases)]
+
+
+def _rank(
+    hits: Sequence[Hit],
+    concepts: Sequence[Concept],
+    index: SearchIndex,
+    question: str,
+    weights: Sequence[float] | None = None,
+    phrases: Sequence[str] = (),
+) -> list[tuple[Hit, float, float]]:
+    """`rank_hits` with each hit's ranking key: (hit, coverage, key), best first."""
     want = question_kind.wants(question)
     if weights is None:
         weights = [concept_weight(index, c) for c in concepts]
@@ -217,15 +241,71 @@ def rank_hits(
     focus = [
         bool(focus_terms & (frozenset(tokenize(c.label)) | frozenset().union(*c.alternatives))) for c in concepts
     ]
+    subject = question_kind.defined(question)
     scored = []
     for i, hit in enumerate(hits):
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
         if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want, phrases):
             cov = 0.0
         key = hit.score * question_kind.bonus(want, hit.passage.text) * (1.0 + cov)
+        if subject and question_kind.defines(subject, hit.passage.text):
+            key *= 1.0 + question_kind.DEFINE_BONUS
         scored.append((-key, i, hit, cov))
     scored.sort(key=lambda item: item[:2])
-    return [(hit, cov) for _, _, hit, cov in scored]
+    return [(hit, cov, -neg) for neg, _, hit, cov in scored]
+
+
+def _date_key(index: SearchIndex, hit: Hit) -> str:
+    article = index.articles.get(hit.passage.article_slug)
+    return (article.published or "") if article else ""
+
+
+def order_sources(
+    ranked: Sequence[tuple[Hit, float, float]], index: SearchIndex
+) -> list[tuple[Hit, float, float]]:
+    """Variety first: the best passage of each answering article, then the rest in rank order.
+
+    An article answers when its best passage covers MIN_COVERAGE. Among the articles' best
+    passages, one that ranks within NEAR_TIE of the one before it and is newer goes first (two
+    articles that answer about equally well: the newer comes first). The best passage overall
+    stays first unless such a tie moves a newer one before it.
+    """
+    best: dict[str, tuple[Hit, float, float]] = {}
+    top = ranked[0][2] if ranked else 0.0
+    for entry in ranked:
+        slug = entry[0].passage.article_slug
+        if slug not in best and entry[1] >= MIN_COVERAGE and entry[2] >= VARIETY * top:
+            best[slug] = entry
+    firsts = list(best.values())
+    # one pass of neighbour swaps: a newer article that answers about as well moves up
+    for i in range(len(firsts) - 1):
+        a, b = firsts[i], firsts[i + 1]
+        if b[2] >= NEAR_TIE * a[2] and _date_key(index, b[0]) > _date_key(index, a[0]):
+            firsts[i], firsts[i + 1] = b, a
+    chosen = {id(e) for e in firsts}
+    return firsts + [e for e in ranked if id(e) not in chosen]
+
+
+def newer_note(quotes: Sequence[Quote]) -> str:
+    """'A newer article also covers this: ...' when the first quote's article is older than another
+    quoted article's (the quotes are the articles' own words; only this note says so)."""
+    if not quotes or not quotes[0].citation.published:
+        return ""
+    first = quotes[0].citation
+    newer = [
+        q.citation
+        for q in quotes[1:]
+        if q.citation.article_slug != first.article_slug
+        and q.citation.published
+        and q.citation.published[:4] > first.published[:4]
+    ]
+    if not newer:
+        return ""
+    latest = max(newer, key=lambda c: c.published or "")
+    return (
+        f"A newer article also covers this: \u201c{latest.article_title}\u201d ({latest.publisher}, "
+        f"{latest.date_label}, paragraph {latest.paragraph}), quoted below."
+    )
 
 
 def escape_markdown(text: str) -> str:
@@ -313,8 +393,8 @@ def build_answer(
         for alt in c.alternatives:
             for t in alt:
                 weights[t] = max(weights.get(t, 0.0), w)
-    ranked = rank_hits(hits, concepts, index, question, concept_weights, phrases)
-    covs = [cov for _, cov in ranked]
+    ranked = _rank(hits, concepts, index, question, concept_weights, phrases)
+    covs = [cov for _, cov, _ in ranked]
     if max(covs) < MIN_COVERAGE:
         missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]
         reason = "The corpus does not cover this question"
@@ -331,13 +411,14 @@ def build_answer(
                 )
         return Answer(question, False, reason=reason + ".", notes=tuple(notes))
     quotes: list[Quote] = []
-    for hit, cov in ranked:
+    for hit, cov, _ in order_sources(ranked, index):
         if len(quotes) >= top_k:
             break
         if cov < MIN_COVERAGE_MORE:
             continue
         quotes.append(make_quote(hit, index, weights, concepts))
-    return Answer(question, True, tuple(quotes), notes=tuple(notes))
+    note = newer_note(quotes)
+    return Answer(question, True, tuple(quotes), notes=tuple(notes) + ((note,) if note else ()))
 
 
 def covered_terms(concepts: Sequence[Concept], matched: frozenset[str]) -> frozenset[str]:

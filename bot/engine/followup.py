@@ -176,6 +176,10 @@ class Reading:
     lean: Lean = Lean.ALONE
     note: str = ""
     said: tuple[str, ...] = ()  # the questions whose concepts it holds, for naming them
+    # what the conversation is about, as first asked (names, terms, multi-word names), and the
+    # concepts of `interpretation` that came from earlier questions (already weighed as context)
+    subject: tuple[Concept, ...] = ()
+    context: tuple[Concept, ...] = ()
 
 
 def _same(a: Concept, b: Concept) -> bool:
@@ -207,22 +211,27 @@ def _as_context(concept: Concept) -> Concept:
     Ruediger Dorn?" is answered by a paragraph that says only "Dorn".
     """
     if not INHERITED_AS_NAMES:
-        concept = replace(concept, name=False, term=concept.term or _specific(concept), name_group=0)
+        concept = replace(concept, name=False, term=False, name_group=0)
     return replace(concept, boost=concept.boost * INHERITED_BOOST) if INHERITED_BOOST != 1.0 else concept
 
 
-def _combine(own: Interpretation, earlier: Interpretation, inherited: Sequence[Concept]) -> Interpretation:
-    """`own` plus the `inherited` concepts of `earlier` (their query terms and phrases too)."""
+def _combine(
+    own: Interpretation, earlier: Reading, inherited: Sequence[Concept]
+) -> tuple[Interpretation, tuple[Concept, ...]]:
+    """`own` plus the `inherited` concepts of `earlier` (their query terms and phrases too), and
+    which of the result's concepts are context."""
+    before = earlier.interpretation
     new = [c for c in inherited if not any(_same(c, o) for o in own.concepts)]
     top = max((c.name_group for c in own.concepts), default=0)
-    concepts = list(own.concepts) + [_as_context(c) for c in _renumber(new, top)]
+    # a concept already inherited by the earlier question keeps its weight: it is not halved again
+    context = tuple(c if any(c is x for x in earlier.context) else _as_context(c) for c in _renumber(new, top))
     words = {t for c in new for alt in c.alternatives for t in alt}
-    query = list(own.query) + [t for t in earlier.query if t in words]
+    query = list(own.query) + [t for t in before.query if t in words]
+    labels = {c.label.lower() for c in new}
     phrases = tuple(dict.fromkeys(
-        own.phrases + tuple(p for p in earlier.phrases if set(p.split()) & {c.label.lower() for c in new}
-                            or any(p in c.label.lower() for c in new))
+        own.phrases + tuple(p for p in before.phrases if set(p.split()) & labels or any(p in w for w in labels))
     ))
-    return Interpretation(concepts, query, own.corrections, phrases)
+    return Interpretation(list(own.concepts) + list(context), query, own.corrections, phrases), context
 
 
 def _labels(concepts: Sequence[Concept], said: Sequence[str] = ()) -> str:
@@ -254,41 +263,47 @@ def _kind_text(text: str) -> str:
     return _LEADING_CONJUNCTION_RE.sub("", text, count=1).lstrip(" ,") or text
 
 
+def _alone(text: str, own: Interpretation) -> Reading:
+    return Reading(own, _kind_text(text), said=(text,), subject=tuple(_subject(own)))
+
+
 def _read(text: str, own: Interpretation, earlier: Reading) -> Reading:
     lean = how_it_leans(text, own)
     before = earlier.interpretation
     if lean is Lean.ALONE or not before.concepts:
-        return Reading(own, _kind_text(text), said=(text,))
+        return _alone(text, own)
     said = (*earlier.said, text)
+    theirs = list(earlier.subject)
+    mine = [c for c in own.concepts if _specific(c)]
     if lean is Lean.INSTEAD:
-        mine = [c for c in own.concepts if _specific(c)]
         kinds = {_kind_of(c) for c in mine}
-        theirs = _subject(before)
-        # "What about Google?" replaces the earlier name; "What about the second one?" nothing
-        # of several of that kind, the last one named: "Does Microsoft compete with Amazon?" ->
-        # "What about Google?" asks whether Microsoft competes with Google
+        # "What about Google?" replaces the earlier subject of its kind; of several, the last one
+        # named ("Does Microsoft compete with Amazon?" -> "... with Google?"); "What about the
+        # second one?" replaces nothing
         alike = [c for c in theirs if _kind_of(c) in kinds]
         last = [c for c in alike if alike[-1].name_group and c.name_group == alike[-1].name_group] or alike[-1:]
         replaced = (last or theirs) if mine else []
-        kept = [c for c in before.concepts if not any(c is r for r in replaced)]
-        reading = _combine(own, before, kept)
+        kept = [c for c in before.concepts if not any(_same(c, r) for r in replaced)]
+        reading, context = _combine(own, earlier, kept)
         # "What about Google?" asks what the earlier question asked: its kind of answer too
         kind = _kind_text(text)
         kind = kind if question_kind.wants(kind) is not question_kind.Want.OTHER else earlier.kind_question
         gone = [c for c in replaced if not any(_same(c, m) for m in mine)]
         note = f"Read as the earlier question, about {_labels(mine or own.concepts, said)}"
         note += f" instead of {_labels(gone, said)}." if gone else "."
-        return Reading(reading, kind, lean, note, said)
-    subject = _subject(before)
-    inherited = list(before.concepts) if lean is Lean.SHORT or not subject else subject
-    reading = _combine(own, before, inherited)
+        subject = (*_subject(own), *(c for c in theirs if not any(c is r for r in replaced)))
+        return Reading(reading, kind, lean, note, said, subject, context)
+    inherited = list(before.concepts) if lean is Lean.SHORT or not theirs else theirs
+    reading, context = _combine(own, earlier, inherited)
     # "Will it appeal?" asks its own kind of thing; "And?" (too short to say) the earlier one's
     kind = _kind_text(text)
     if lean is not Lean.REFERS and question_kind.wants(kind) is question_kind.Want.OTHER:
         kind = earlier.kind_question
-    added = [c for c in inherited if not any(_same(c, o) for o in own.concepts)] or inherited
-    shown = [c for c in added if _specific(c)] or added
-    return Reading(reading, kind, lean, f"Read with the earlier question about {_labels(shown, said)}.", said)
+    shown = ([c for c in theirs if not any(_same(c, o) for o in own.concepts)]
+             or [c for c in inherited if not any(_same(c, o) for o in own.concepts)] or inherited)
+    subject = (*_subject(own), *(c for c in theirs if not any(_same(c, o) for o in own.concepts)))
+    note = f"Read with the earlier question about {_labels(shown, said)}."
+    return Reading(reading, kind, lean, note, said, subject, context)
 
 
 def read_in_conversation(text: str, earlier: Sequence[str], snap: Snapshot) -> Reading:
@@ -303,7 +318,7 @@ def read_in_conversation(text: str, earlier: Sequence[str], snap: Snapshot) -> R
         if not question:
             continue
         own = interpret(question, snap)
-        context = Reading(own, question, said=(question,)) if context is None else _read(question, own, context)
+        context = _alone(question, own) if context is None else _read(question, own, context)
     own = interpret(text, snap)
     if context is None:
         return Reading(own, text, said=(text,))

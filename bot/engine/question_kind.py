@@ -17,6 +17,7 @@ from bot.engine.text import fold_quotes
 
 class Want(Enum):
     AMOUNT = "amount"  # of money: a price, a fee, a salary
+    PERCENT = "percent"  # a share: "What percentage of Bleu does Orange own?"
     NUMBER = "number"
     TIME = "time"
     NAME = "name"
@@ -30,10 +31,13 @@ _MONEY = r"(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets
 _AMOUNT_Q = re.compile(
     rf"^\W*(what|which)\W+(is|are|was|were|'s)\b[^?]*\b{_MONEY}\b"
     rf"|\b{_MONEY}\s+(of|for|per)\b"
-    r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee)\b"
+    r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee|"
+    r"fine|fined|fines|invest|invests|invested|raise|raised|revenue|money)\b"
     r"|\bhow (expensive|cheap)\b",
     re.I,
 )
+_PERCENT_Q = re.compile(r"\bwhat (percentage|proportion|per ?cent)\b|\bhow many per ?cent\b", re.I)
+_PERCENT_P = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(half|third|quarter|majority|minority)\b", re.I)
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b", re.I
 )
@@ -91,6 +95,8 @@ def wants(question: str) -> Want:
     question = _plain(question)
     if _AMOUNT_Q.search(question):
         return Want.AMOUNT
+    if _PERCENT_Q.search(question):
+        return Want.PERCENT
     if _NUMBER_Q.search(question):
         return Want.NUMBER
     if _TIME_Q.search(question):
@@ -106,6 +112,8 @@ def wants(question: str) -> Want:
 def holds(want: Want, text: str) -> bool:
     if want is Want.AMOUNT:
         return bool(_AMOUNT_P.search(text))
+    if want is Want.PERCENT:
+        return bool(_PERCENT_P.search(text))
     if want is Want.NUMBER:
         return bool(_NUMBER_P.search(text))
     if want is Want.TIME:
@@ -128,7 +136,7 @@ def can_answer(want: Want, text: str) -> bool:
 
     Names are everywhere in news text, so "who" questions are not filtered this way.
     """
-    if want in (Want.AMOUNT, Want.NUMBER, Want.TIME):
+    if want in (Want.AMOUNT, Want.PERCENT, Want.NUMBER, Want.TIME):
         return holds(want, text)
     return True
 
@@ -189,6 +197,32 @@ _FOCUS_Q = re.compile(
 )
 
 
+_IRREGULAR_PLURALS = frozenset("people children men women staff personnel".split())
+
+
+
+
+#: What a count need not spell out ("how many kinds/reasons/times/people": a number answers):
+#: the open heads, except the plural entities a count is about ("how many companies signed up?").
+_COUNT_OPEN = frozenset(
+    w for w in _OPEN_HEADS
+    if w not in set(
+        "companies firms groups bodies organisations organizations countries nations cities laws acts regulations "
+        "rules agencies providers rivals competitors states parties officials executives".split()
+    )
+)
+
+
+def _looks_past(word: str) -> bool:
+    w = word.lower()
+    return len(w) > 4 and w.endswith("ed") and not w.endswith("eed")
+
+
+def _looks_plural(word: str) -> bool:
+    w = word.lower()
+    return w in _IRREGULAR_PLURALS or (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")))
+
+
 def focus(question: str) -> tuple[str, ...]:
     """The head noun of what a "which/what/how many X ...?" or "what was the X of ...?" question
     asks for.
@@ -216,7 +250,15 @@ def focus(question: str) -> tuple[str, ...]:
         out.append(w)
     if stop not in _AUXILIARIES:
         # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
-        # after it the phrase ends in the question's verb (or we cannot tell where it ends)
+        # after it the phrase ends in the question's verb (or we cannot tell where it ends) ...
+        if m.group(1).lower() == "how many":
+            # ... but "how many" counts a plural: "How many judges sit on ...?" counts judges, and
+            # "How many companies signed up?" companies (the count answers, not a company's name)
+            plural = next((w for w in out[:3] if _looks_plural(w)), None)
+            return (plural,) if plural and plural.lower() not in _COUNT_OPEN else ()
+        if len(out) >= 2 and _looks_past(out[1]) and out[0].lower() not in _OPEN_HEADS:
+            # ... or the word after the noun is a verb in the past: "Which judge decided ...?"
+            return (out[0],)
         return ()
     # the head noun names the thing asked for; its modifiers are often paraphrased ("which
     # constitutional amendment" -> "the fourth amendment"). "Which court and city": each head.
@@ -226,3 +268,46 @@ def focus(question: str) -> tuple[str, ...]:
     if not heads or any(w.lower() in _OPEN_HEADS for w in out if w not in heads):
         return ()
     return tuple(h for h in heads if h.lower() not in _OPEN_HEADS)
+
+
+# --- "What is X?", "Who is X?": a passage that says what X is -------------------------------------
+
+_DEFINE_Q = re.compile(
+    r"^\W*(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?:an?\s+|the\s+)?(?P<x>[^?]+?)\W*$"
+    r"|^\W*what\s+(?:does|did)\s+(?:the\s+)?(?P<y>[^?]+?)\s+(?:stand for|mean)\W*$",
+    re.I,
+)
+#: A definition names at most this many words ("What is the maximum fine under the GDPR?" is not one).
+DEFINE_MAX_WORDS = 5
+#: Relative score bonus for a passage that says what the asked-about thing is.
+DEFINE_BONUS = 0.15
+
+
+def defined(question: str) -> str | None:
+    """The thing a "What is X?" / "Who is X?" / "What does X stand for?" question asks to define."""
+    m = _DEFINE_Q.search(_plain(question))
+    if not m:
+        return None
+    subject = (m.group("x") or m.group("y") or "").strip()
+    if not subject or len(subject.split()) > DEFINE_MAX_WORDS:
+        return None
+    return subject
+
+
+@lru_cache(maxsize=4096)
+def _definition_re(subject: str) -> re.Pattern[str]:
+    x = r"\s+".join(re.escape(w) for w in subject.split())
+    return re.compile(
+        rf"\b{x}\s*,\s+(?:the|a|an)\s"  # "UGAP, the central purchasing agency"
+        rf"|\b{x}\s*\((?:the\s+|an?\s+)?[^)]{{3,}}\)"  # "UGAP (the central ...)"
+        rf"|\({x}\)"  # "the European Data Protection Supervisor (EDPS)"
+        rf"|\b{x}\s+(?:is|was|are|were)\s+(?:a|an|the)\s"  # "UGAP is the ..."
+        rf"|\b{x}\s+stands\s+for\b"
+        rf"|\b[A-Z][\w'\u00c0-\u024f-]+,\s+(?:the\s+)?{x}\b",  # "Jan Nowak, the European ... Supervisor"
+        re.I,
+    )
+
+
+def defines(subject: str, text: str) -> bool:
+    """Whether `text` says what `subject` is (an apposition, a bracketed expansion, "X is a ...")."""
+    return bool(_definition_re(subject).search(text))

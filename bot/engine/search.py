@@ -29,6 +29,13 @@ CONTEXT_REPEAT = 2
 UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
 TITLE_WEIGHT = 0.3
+#: Share of a title word's BM25 weight taken out of a passage of that article: the title already
+#: says every passage is about it, so within an article the words the question asks besides the
+#: subject decide (else the lead paragraph, which repeats the title, wins every question).
+TITLE_DISCOUNT = 0.5
+#: Candidates fetched before the title reorders them (times k, at least CANDIDATES_MIN).
+CANDIDATES_PER_K = 4
+CANDIDATES_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -170,9 +177,11 @@ class SearchIndex:
         if self._bm25 is None or not terms or k <= 0:
             return []
         # take more than k when a title bonus may reorder the top
-        want = k if not self._titles else max(k * 4, 20)
-        ranked = self._bm25.top_k(list(terms), want)
+        want = k if not self._titles else max(k * CANDIDATES_PER_K, CANDIDATES_MIN)
+        terms = list(terms)
+        ranked = self._bm25.top_k(terms, want)
         qset = set(terms)
+        discount = self._title_discount(ranked, terms) if self._titles and TITLE_DISCOUNT else {}
         scored: list[tuple[float, int, Hit]] = []
         for idx, score in ranked:
             passage = self.passages[idx]
@@ -181,7 +190,7 @@ class SearchIndex:
                 # the article's title is every passage's context: it adds to the score and its
                 # words count as matched, so "What did Schrems II decide?" finds that article
                 title = qset & self._titles.get(passage.article_slug, frozenset())
-                score += TITLE_WEIGHT * sum(self.weight(t) for t in title)
+                score += TITLE_WEIGHT * sum(self.weight(t) for t in title) - discount.get(idx, 0.0)
                 matched |= title
             before = (
                 qset & self._sets[idx - 1]
@@ -192,6 +201,31 @@ class SearchIndex:
             scored.append((-float(score), idx, hit))
         scored.sort(key=lambda item: item[:2])
         return [hit for _, _, hit in scored[:k]]
+
+
+    def _title_discount(self, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> dict[int, float]:
+        """Per candidate, what to take off its score so its title's words weigh the same in every
+        passage of its article: what they earn in it, less what they earn in the article's best
+        candidate for them (so the article keeps its strength, and within it the rest decides)."""
+        assert self._bm25 is not None
+        docs = np.array([idx for idx, _ in ranked], dtype=np.int64)
+        slugs = [self.passages[idx].article_slug for idx in docs.tolist()]
+        earned = np.zeros(len(docs))
+        counts: dict[str, int] = {}
+        for t in terms:
+            counts[t] = counts.get(t, 0) + 1
+        for term, count in counts.items():
+            in_title = np.array([term in self._titles.get(slug, ()) for slug in slugs])
+            if in_title.any():
+                earned += np.where(in_title, self._bm25.term_weights(term, docs), 0.0) * count
+        best: dict[str, float] = {}
+        for slug, w in zip(slugs, earned.tolist(), strict=True):
+            best[slug] = max(best.get(slug, 0.0), w)
+        return {
+            idx: TITLE_DISCOUNT * (w - best[slug])
+            for idx, slug, w in zip(docs.tolist(), slugs, earned.tolist(), strict=True)
+            if best[slug] > w
+        }
 
 
 TOKEN_SIGNATURE = _token_signature()

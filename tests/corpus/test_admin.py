@@ -121,7 +121,7 @@ async def test_cli_adds_a_page_served_on_localhost_and_parallel_processes_do_not
 
 
 def _multi_recall(corpus: Path) -> tuple[float, list[str], float]:
-    slugs = {"seed": SEED_SLUG}
+    slugs = {SEED_SLUG: SEED_SLUG}
     for name in FIXTURES:
         slugs[name] = add_draft(corpus, ingest_file(DATA / name)).article.slug
     kb = Knowledge.load(corpus)
@@ -134,8 +134,8 @@ def _multi_recall(corpus: Path) -> tuple[float, list[str], float]:
         quote = next((x for x in answer.quotes[:3] if any(w in fold_for_match(x.passage) for w in wanted)), None)
         if quote is not None:
             found += 1
-            right_article += quote.citation.article_slug == slugs[q["source"]]
-        if quote is not None and quote.citation.article_slug == slugs[q["source"]]:
+            right_article += quote.citation.article_slug == slugs[q["article"]]
+        if quote is not None and quote.citation.article_slug == slugs[q["article"]]:
             hits += 1
         else:
             misses.append(q["q"])

@@ -34,8 +34,8 @@ def test_followup_set_is_pairs_with_expected_snippets() -> None:
 
 
 def test_recall_with_context_is_higher_than_without(multi_kb: Knowledge) -> None:
-    """Measured when written: with context R@1 0.667, R@3 0.857, 3/4 refused, 1/42 wrongly refused;
-    alone R@1 0.476, R@3 0.691 (docs/measurements.md)."""
+    """Measured: with context R@1 0.667, R@3 0.905, 3/4 refused, 0/42 wrongly refused; alone R@1
+    0.357, R@3 0.691 (docs/measurements.md)."""
     questions = load_questions(FOLLOWUPS)
 
     def ask(q: str, after) -> object:
@@ -45,9 +45,9 @@ def test_recall_with_context_is_higher_than_without(multi_kb: Knowledge) -> None
     alone, _ = evaluate_in_context(questions, ask, context=False)
     assert with_context["recall@1"] > alone["recall@1"] + 0.1
     assert with_context["recall@3"] > alone["recall@3"] + 0.1
-    assert with_context["recall@1"] >= 0.62 and with_context["recall@3"] >= 0.8
+    assert with_context["recall@1"] >= 0.62 and with_context["recall@3"] >= 0.85
     assert with_context["refused_unanswerable"] >= 3
-    assert with_context["wrongly_refused"] <= 2
+    assert with_context["wrongly_refused"] <= 1
 
 
 def test_followup_set_leaning_is_mostly_recognised(multi_kb: Knowledge) -> None:

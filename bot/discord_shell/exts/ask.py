@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
-from bot.discord_shell.embeds import answer_embeds, trim_words
+from bot.discord_shell.embeds import answer_embeds
 from bot.discord_shell.markup import read_markup
 from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
 from bot.discord_shell.plain import can_embed, page_messages, send_plain_reply
@@ -40,8 +40,7 @@ from bot.discord_shell.threads import (
     thread_name,
 )
 from bot.discord_shell.views import ExpiringView, send_ephemeral
-from bot.engine.followup import conversation_note
-from bot.engine.models import Answer, Quote
+from bot.engine.models import Answer, Quote, source_summary
 
 if TYPE_CHECKING:
     from bot.corpus.knowledge import Knowledge
@@ -52,8 +51,6 @@ log = logging.getLogger(__name__)
 #: If the core has not answered within this many seconds, defer the interaction (3 s rule).
 DEFER_AFTER = 1.5
 APOLOGY = "Sorry, something went wrong while answering. The error was logged; please try again."
-#: A follow-up's note on how it was read is cut to this many characters (it names the question's words).
-NOTE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -66,24 +63,27 @@ class Reply:
     after: tuple[str, ...] = ()  # the earlier questions of its thread it was read after
 
     @property
-    def note(self) -> str:
-        """How a follow-up was read ("Read with the earlier question about Privacy Shield."), or ''."""
-        return trim_words(conversation_note(self.answer), NOTE_CHARS)
-
-    @property
     def total_quotes(self) -> int:
         return sum(len(p) for p in self.pages)
 
     def header(self, page: int) -> str | None:
-        if len(self.pages) <= 1:
-            return None
-        first = sum(len(p) for p in self.pages[:page]) + 1
-        last = first + len(self.pages[page]) - 1
-        return f"Sources {first}–{last} of {self.total_quotes} (page {page + 1} of {len(self.pages)})"
+        """The page's line above the quotes: how many articles and years it spans, and the paging."""
+        parts = [source_summary(self.pages[page])] if self.pages else []
+        if len(self.pages) > 1:
+            first = sum(len(p) for p in self.pages[:page]) + 1
+            last = first + len(self.pages[page]) - 1
+            parts.append(f"Sources {first}–{last} of {self.total_quotes} (page {page + 1} of {len(self.pages)})")
+        return " · ".join(p for p in parts if p) or None
+
+    def notes(self, page: int) -> tuple[str, ...]:
+        """The engine's notes ("Read as: ...", "A newer article also covers this ...") on page 1."""
+        return self.answer.notes if page == 0 else ()
 
     def embeds(self, page: int = 0) -> list[discord.Embed]:
         quotes = self.pages[page] if self.pages else ()
-        return answer_embeds(self.answer, coverage=self.coverage, quotes=quotes, header=self.header(page))
+        return answer_embeds(
+            self.answer, coverage=self.coverage, quotes=quotes, header=self.header(page), notes=self.notes(page)
+        )
 
 
 def build_reply(kb: Knowledge, question: str, top_k: int, limit: int, after: Sequence[str] = ()) -> Reply:
@@ -289,21 +289,15 @@ class Ask(commands.Cog):
 
     async def _deliver(self, reply: Reply, view: ExpiringView, destination: discord.abc.Messageable,
                        message: discord.Message | None, guild: discord.Guild | None) -> discord.Message:
-        """Send the answer to `destination`, replying to `message` when there is one; a follow-up's
-        note on how it was read goes first."""
-        note = f"*{reply.note}*" if reply.note else None
+        """Send the answer to `destination`, replying to `message` when there is one. The engine's
+        notes, a follow-up's "Read with the earlier question about ..." among them, go with it."""
         if can_embed(destination, guild.me if guild else None):
-            kwargs: dict[str, Any] = {"embeds": reply.embeds(), "view": view}
-            if note:
-                kwargs["content"] = note
             if message is not None:
-                return await self._send_reply(message, **kwargs)
-            return await destination.send(**kwargs)
+                return await self._send_reply(message, embeds=reply.embeds(), view=view)
+            return await destination.send(embeds=reply.embeds(), view=view)
         # no Embed Links here: Discord would drop the embeds and leave an empty message
         texts = page_messages(reply.answer, reply.pages[0] if reply.pages else (), header=reply.header(0),
-                              coverage=reply.coverage)
-        if note:
-            texts = [f"{note}\n{texts[0]}", *texts[1:]] if len(note) + 1 + len(texts[0]) <= 2000 else [note, *texts]
+                              coverage=reply.coverage, notes=reply.notes(0))
         return await send_plain_reply(message, texts, view, channel=destination if message is None else None)
 
     @commands.Cog.listener()
