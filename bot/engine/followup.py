@@ -206,9 +206,10 @@ def _kind_of(concept: Concept) -> str:
 def _as_context(concept: Concept) -> Concept:
     """An earlier question's concept, as context of a follow-up.
 
-    It still ties the follow-up to its subject (it is specific, and counts toward coverage), but it
-    is not a name every passage must hold: "What did he say about Privacy Shield?" after "Who is
-    Ruediger Dorn?" is answered by a paragraph that says only "Dorn".
+    It still ties the follow-up to its subject (it is searched for and counts toward coverage, at
+    INHERITED_BOOST of its weight), but it is neither a name nor a glossary term that every passage
+    must hold: "What did he say about Privacy Shield?" after "Who is Ruediger Dorn?" is answered by a
+    paragraph that says only "Dorn".
     """
     if not INHERITED_AS_NAMES:
         concept = replace(concept, name=False, term=False, name_group=0)
