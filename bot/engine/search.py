@@ -28,7 +28,7 @@ CONTEXT_REPEAT = 2
 #: Document frequency assumed for a word the corpus never uses (cross-validated, see README).
 UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
-TITLE_WEIGHT = 0.3
+TITLE_WEIGHT = 3.0
 #: Share of a title word's BM25 weight taken out of a passage of that article: the title already
 #: says every passage is about it, so within an article the words the question asks besides the
 #: subject decide (else the lead paragraph, which repeats the title, wins every question).
