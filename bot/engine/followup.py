@@ -95,7 +95,10 @@ _CLAUSE_AFTER = frozenset(
     "the a an it they he she we you i there this these those his her its their our my your all some any "
     "every each no if when where why how who what which whether not".split()
 )
-_REFERRING_PHRASE_RE = re.compile(r"\b(the same|the former|the latter|that one|this one|such a|then)\b", re.I)
+_REFERRING_PHRASE_RE = re.compile(
+    r"\b(the same|the former|the latter|that one|this one|the other one|such a|then|the previous|the one before)\b",
+    re.I,
+)
 _LEADING_CONJUNCTION_RE = re.compile(r"^\W*(and|but|so|also|plus|then)\b", re.I)
 _TRAILING_TOO_RE = re.compile(r"\b(too|as well|also)\W*$", re.I)
 

@@ -22,6 +22,7 @@ def lean(question: str) -> Lean:
         ("When was it adopted?", Lean.REFERS),
         ("What did he say about Privacy Shield?", Lean.REFERS),
         ("Why did they do that?", Lean.REFERS),
+        ("What was the previous record?", Lean.REFERS),
         ("Does it apply to Microsoft?", Lean.REFERS),
         ("What about Google?", Lean.INSTEAD),
         ("And Google?", Lean.INSTEAD),
