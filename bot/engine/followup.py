@@ -13,8 +13,10 @@ with the old one. Two ways of leaning are told apart:
   Shield?"): the earlier question with the new subject in place of the old one of its kind (a
   name for a name, a glossary term for a term), and the earlier question's kind of answer.
 
-The earlier questions are read in order, each follow-up with the one before it, so a chain of
-follow-ups keeps its subject. Everything here is pure: the core's `interpret` does the reading
+What comes from the earlier question is context: it helps find and judge passages at
+INHERITED_BOOST of its weight, but it is never a name or term a passage must hold (see
+`_as_context`). The earlier questions are read in order, each follow-up with the one before it, so
+a chain of follow-ups keeps its subject. Everything here is pure: the core's `interpret` does the reading
 and `Knowledge.ask(..., after=...)` the answering; the reply says how the question was read.
 """
 
