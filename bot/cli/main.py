@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|eval|run|glossary|add|list|remove|bench|tune`.
+"""Command line: `python -m bot ask|eval|run|glossary|add|list|remove|gaps|stats|bench|tune`.
 
 The parser and the dispatch; each command group's handling is in its own module of bot.cli, the
 work in the core. A command's module is imported only when it runs, so `ask` stays light.
@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.cli.common import add_corpus_option
+from bot.cli.common import add_corpus_option, add_history_options
 from bot.corpus.articles import CorpusError
 
 log = logging.getLogger("bot")
@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
                    help="an earlier question of the conversation (repeatable, oldest first): a follow-up "
                         "such as 'And how old is that law?' is read with it")
+    p.add_argument("--record", action="store_true",
+                   help="record the question in the history (<data-dir>/history.sqlite3); off by default")
     add_corpus_option(p)
+    add_history_options(p, days=False)
     p.set_defaults(func=_lazy("bot.cli.ask", "cmd_ask"))
 
     p = sub.add_parser("eval", help="measure retrieval on a question file")
@@ -92,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slug")
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.corpus", "cmd_remove"))
+
+    p = sub.add_parser("gaps", help="questions the corpus could not answer, and answers voted down")
+    add_history_options(p)
+    add_corpus_option(p)  # only for article titles
+    p.set_defaults(func=_lazy("bot.cli.history", "cmd_gaps"))
+
+    p = sub.add_parser("stats", help="questions per day, answered share, answer times, citations, votes")
+    add_history_options(p)
+    p.set_defaults(func=_lazy("bot.cli.history", "cmd_stats"))
 
     sub.add_parser("bench", help="benchmark the search engine (see bench --help)", add_help=False)
     sub.add_parser("tune", help="choose BM25 parameters and the relevance threshold (see tune --help)",

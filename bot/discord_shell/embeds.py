@@ -288,13 +288,14 @@ def help_embed(*, top_k: int, answer_channels: bool, cooldown: str, threads: boo
         "**Ask me**\n" + "\n".join(ways) + "\n\n"
         f"**Answers** show the best {top_k} passage{'s' if top_k != 1 else ''}. "
         "Press **More sources** for further passages (only the person who asked can page), "
-        "and 👍 / 👎 to tell us whether the answer helped (we store the question and the vote, "
-        "never your name).\n\n"
+        "and 👍 / 👎 to tell us whether the answer helped. Questions and votes are kept for the "
+        "admins to improve the corpus, never with your name.\n\n"
         "**Other commands**\n• `/sources` — the articles I can quote\n"
         "• `/glossary term:` — a term explained, with the articles' own sentences; "
         "`/glossary` alone lists every term\n"
         "• `/help` — this message\n"
-        "• `/corpus` — for admins (Manage Server or the configured admins): add, list and remove articles\n\n"
+        "• `/corpus` — for admins (Manage Server or the configured admins): add, list and remove articles\n"
+        "• `/gaps` — for the same admins: the questions I could not answer and the answers voted down\n\n"
         f"Please keep questions under 1000 characters. {cooldown}"
     )
     return discord.Embed(title="How to use me", description=trim_words(description, LIMITS.description), colour=COLOUR)

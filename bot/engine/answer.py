@@ -385,7 +385,7 @@ def build_answer(
     if not hits:
         return Answer(
             question, False, reason="No passage in the corpus uses the words of this question.",
-            notes=tuple(notes),
+            notes=tuple(notes), lacking=tuple(c.label for c in concepts),
         )
     concept_weights = [concept_weight(index, c) for c in concepts]
     weights: dict[str, float] = {}  # per term, for choosing sentences
@@ -398,6 +398,7 @@ def build_answer(
     if max(covs) < MIN_COVERAGE:
         missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]
         reason = "The corpus does not cover this question"
+        lacking = missing
         if missing:
             reason += " (nothing about: " + ", ".join(missing[:5]) + ")"
         else:
@@ -409,7 +410,7 @@ def build_answer(
                     f" (the passage that matches it best, paragraph {best.passage.paragraph}, says nothing"
                     " about: " + ", ".join(lacking[:5]) + ")"
                 )
-        return Answer(question, False, reason=reason + ".", notes=tuple(notes))
+        return Answer(question, False, reason=reason + ".", notes=tuple(notes), lacking=tuple(lacking))
     quotes: list[Quote] = []
     for hit, cov, _ in order_sources(ranked, index):
         if len(quotes) >= top_k:

@@ -116,6 +116,8 @@ class Answer:
     quotes: tuple[Quote, ...] = ()
     reason: str = ""  # why there is no answer (empty when answered)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question truncated to 1000 chars"
+    #: For a refusal: the question's words the corpus (or its best passage) lacks, for curators.
+    lacking: tuple[str, ...] = ()
 
     @property
     def sources(self) -> str:

@@ -29,6 +29,8 @@ CONTEXT_REPEAT = 2
 UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
 TITLE_WEIGHT = 3.0
+#: The year of publication counts as a word of the title.
+YEAR_IN_TITLE = True
 #: Share of a title word's BM25 weight taken out of a passage of that article: the title already
 #: says every passage is about it, so within an article the words the question asks besides the
 #: subject decide (else the lead paragraph, which repeats the title, wins every question).
@@ -125,7 +127,11 @@ class SearchIndex:
         self._doc_freq_together = lru_cache(maxsize=4096)(self._intersect)
         title_terms: dict[str, frozenset[str]] = {}
         if title_tokens is not None:
-            title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+            # the year an article appeared is part of what it is about: "the 2016 transatlantic deal"
+            title_terms = {
+                a.slug: frozenset(t) | ({a.published[:4]} if YEAR_IN_TITLE and a.published else frozenset())
+                for a, t in zip(articles, title_tokens, strict=True)
+            }
         # with several articles the title also scores and matches (see `search`)
         self._titles = title_terms if len(articles) > 1 else {}
         self.subject_terms = _subject_terms(self.passages, self._sets, title_terms)

@@ -108,3 +108,15 @@ def test_end_to_end_quotes_stay_verbatim_and_each_article_shows_once_first(tmp_p
     assert answer.sources.startswith("From 2 articles, 2016\u20132023")
     every = [p for _, _, ps in texts.values() for p in ps]
     assert all(any(q.text in p for p in every) for q in answer.quotes)
+
+
+def test_a_year_in_the_question_points_to_the_article_of_that_year(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "articles").mkdir(parents=True)
+    same = "Companies must answer complaints from Europeans within 45 days under the deal."
+    write_article(corpus, Article("old", "A transatlantic deal", "Desk", (same,), published="2016-07-12"))
+    write_article(corpus, Article("new", "Another transatlantic deal", "Desk", (same + " ",), published="2023-07-10"))
+    kb = Knowledge.load(corpus)
+    for year, slug in (("2016", "old"), ("2023", "new")):
+        answer = kb.ask(f"How many days do companies get to answer complaints under the {year} deal?", top_k=2)
+        assert answer.answered and answer.quotes[0].citation.article_slug == slug

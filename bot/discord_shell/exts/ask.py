@@ -7,26 +7,31 @@ loop, renders with `bot.discord_shell.embeds` and sends. Ranking and quoting are
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import re
-import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.corpus.history import QuestionRecord, VoteRecord, new_key
 from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
 from bot.discord_shell.embeds import answer_embeds
 from bot.discord_shell.markup import read_markup
-from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
+from bot.discord_shell.persistent import (
+    ANSWER_ITEMS,
+    KEEP_DAYS,
+    AnswerButtons,
+    AnswerRecord,
+    AnswerStore,
+    answer_view,
+)
 from bot.discord_shell.plain import can_embed, page_messages, send_plain_reply
 from bot.discord_shell.threads import (
     ARCHIVE_MINUTES,
@@ -61,6 +66,7 @@ class Reply:
     pages: tuple[tuple[Quote, ...], ...]  # page 0 is the answer's own quotes
     coverage: str = ""
     after: tuple[str, ...] = ()  # the earlier questions of its thread it was read after
+    generation: str = ""  # the corpus generation it was answered from (for the history)
 
     @property
     def total_quotes(self) -> int:
@@ -92,39 +98,17 @@ def build_reply(kb: Knowledge, question: str, top_k: int, limit: int, after: Seq
     `after`: the thread's earlier questions; a follow-up that leans on them is read with them.
     """
     after = tuple(after)
+    generation = kb.generation
     answer = kb.ask(question, top_k=top_k, after=after)
     if not answer.answered or not answer.quotes:
-        return Reply(answer=answer, pages=(), coverage=kb.coverage(), after=after)
+        return Reply(answer=answer, pages=(), coverage=kb.coverage(), after=after, generation=generation)
     pages: list[tuple[Quote, ...]] = [tuple(answer.quotes)]
     if limit > len(answer.quotes):
         shown = {q.citation.passage_id for q in answer.quotes}
         extra = [q for q in kb.ask(question, top_k=limit, after=after).quotes if q.citation.passage_id not in shown]
         extra = extra[: max(limit - len(answer.quotes), 0)]
         pages.extend(tuple(extra[i : i + top_k]) for i in range(0, len(extra), top_k))
-    return Reply(answer=answer, pages=tuple(pages), after=after)
-
-
-class FeedbackLog:
-    """Appends one JSON object per vote to `<data_dir>/feedback.jsonl`; never names the voter."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-
-    def _append(self, line: str) -> None:
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-
-    async def record(self, question: str, passage_ids: Sequence[str], vote: str) -> None:
-        entry = {
-            "question": question,
-            "passage_ids": list(passage_ids),
-            "vote": vote,
-            "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        await asyncio.to_thread(self._append, json.dumps(entry, ensure_ascii=False))
+    return Reply(answer=answer, pages=tuple(pages), after=after, generation=generation)
 
 
 class Ask(commands.Cog):
@@ -134,9 +118,8 @@ class Ask(commands.Cog):
         self.bot = bot
         config = bot.config
         self.cooldown = UserCooldown(config.cooldown_questions, config.cooldown_seconds)
-        self.feedback = FeedbackLog(config.feedback_path)
         # the buttons under answers; they outlive this process (see bot.discord_shell.persistent)
-        self.buttons = AnswerButtons(AnswerStore(config.data_dir / "answers"), self._reply_for, self.feedback.record)
+        self.buttons = AnswerButtons(AnswerStore(config.data_dir / "answers"), self._reply_for, self._store_vote)
         # each thread's recent questions, for reading follow-ups (lost on a restart, nothing else)
         self.memory = ThreadMemory()
         self.once = LogOnce(log)
@@ -159,9 +142,28 @@ class Ask(commands.Cog):
             build_reply, self.bot.knowledge, question, config.top_k, config.more_sources_limit, after
         )
 
-    async def _view(self, reply: Reply, asker_id: int) -> ExpiringView:
+    async def _view(self, reply: Reply, asker_id: int) -> tuple[ExpiringView, AnswerRecord]:
         record = await self.buttons.remember(reply, asker_id)
-        return answer_view(record, timeout=self.bot.config.view_timeout_seconds)
+        return answer_view(record, timeout=self.bot.config.view_timeout_seconds), record
+
+    def _record(self, key: str, question: str, reply: Reply, answer_ms: float,
+                guild_id: int | None, channel_id: int | None, *, dm: bool) -> None:
+        """Queue the question for the history (no user is named; DMs keep no ids). Never blocks."""
+        answer = reply.answer
+        in_guild = not dm
+        self.bot.history.record_question(QuestionRecord(
+            key=key, question=question, answered=answer.answered, place="guild" if in_guild else "dm",
+            guild_id=guild_id if in_guild else None, channel_id=channel_id if in_guild else None,
+            reason=answer.reason, lacking=answer.lacking,
+            passage_ids=tuple(q.citation.passage_id for q in answer.quotes), generation=reply.generation,
+            answer_ms=round(answer_ms, 3),
+        ))
+
+    async def _store_vote(self, record: AnswerRecord, passage_ids: Sequence[str], vote: str) -> None:
+        """A vote goes to the history, linked to its question by the answer key (raises if not stored)."""
+        await self.bot.history.record_vote(
+            VoteRecord(record.question, tuple(passage_ids), vote, question_key=record.key)
+        )
 
     def _channel_name(self, channel_id: int) -> str | None:
         return getattr(self.bot.get_channel(channel_id), "name", None)
@@ -184,12 +186,16 @@ class Ask(commands.Cog):
         if wait:
             await send_ephemeral(interaction, self._cooldown_note(wait))
             return
+        started = time.perf_counter()
         task = asyncio.ensure_future(self._reply_for(check.question))
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done:  # slow corpus (e.g. mid-reload): acknowledge now, answer when ready
             await interaction.response.defer(thinking=True)
         reply = await task
-        view = await self._view(reply, interaction.user.id)
+        answer_ms = (time.perf_counter() - started) * 1000
+        view, record = await self._view(reply, interaction.user.id)
+        self._record(record.key, check.question, reply, answer_ms, interaction.guild_id, interaction.channel_id,
+                     dm=interaction.guild_id is None)
         if interaction.response.is_done():
             view.message = await interaction.followup.send(embeds=reply.embeds(), view=view, wait=True)
         else:
@@ -323,8 +329,13 @@ class Ask(commands.Cog):
                 return
             in_thread = isinstance(channel, discord.Thread)
             earlier = await self._earlier(channel) if in_thread else ()
+            started = time.perf_counter()
             reply = await self._reply_for(check.question, earlier)
-            view = await self._view(reply, message.author.id)
+            answer_ms = (time.perf_counter() - started) * 1000
+            view, record = await self._view(reply, message.author.id)
+            guild_id = message.guild.id if message.guild is not None else None
+            dm = isinstance(message.channel, discord.DMChannel | discord.GroupChannel)
+            self._record(record.key, check.question, reply, answer_ms, guild_id, message.channel.id, dm=dm)
             thread = None if in_thread or not self._wants_thread(channel) else await self._start_thread(
                 message, check.question)
             if thread is not None:  # a new conversation: the answer opens the thread
@@ -382,13 +393,18 @@ class Ask(commands.Cog):
             if wait:
                 await self._send_reply(message, content=self._cooldown_note(wait), delete_after=max(wait, 5.0))
                 return
+            started = time.perf_counter()
             reply = await self._reply_for(check.question)
+            answer_ms = (time.perf_counter() - started) * 1000
             self.memory.remember(thread.id, check.question)
-            if not reply.answer.answered:
+            guild_id = message.guild.id if message.guild is not None else None
+            if not reply.answer.answered:  # one short line, no buttons: a person is needed here
+                self._record(new_key(), check.question, reply, answer_ms, guild_id, thread.id, dm=False)
                 await self._send_reply(message, content=NO_FORUM_ANSWER)
                 await self._tag_unanswered(thread, message.guild)
                 return
-            view = await self._view(reply, message.author.id)
+            view, record = await self._view(reply, message.author.id)
+            self._record(record.key, check.question, reply, answer_ms, guild_id, thread.id, dm=False)
             view.message = await self._deliver(reply, view, thread, message, message.guild)
         except Exception:
             log.exception("error while answering forum post %s", thread.id)
