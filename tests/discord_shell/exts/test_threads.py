@@ -288,3 +288,22 @@ async def test_help_tells_about_follow_ups_and_help_forums(fake, run_bot):
     inter = await fake.dispatch_slash("help")
     text = visible_text(await fake.wait_for_reply(inter))
     assert "follow-up" in text and "help forum" in text
+
+
+async def test_thread_questions_and_forum_posts_go_to_the_history(fake, run_bot):
+    import sqlite3
+
+    forum = fake.add_forum("help")
+    bot = await run_bot(answer_channel_ids=[fake.answers], forum_channel_ids=[forum])
+    mid = await fake.dispatch_message(ECPA_QUESTION, channel=fake.answers)
+    thread, _ = await _thread_answer(fake, mid)
+    await fake.wait_for_reply(await fake.dispatch_message(ECPA_FOLLOW_UP, channel=int(thread["id"])))
+    tid = await fake.start_forum_post(forum, "Geography", UNANSWERABLE_QUESTION)
+    await fake.wait_for_reply(tid)
+    await bot.close()  # the queued history writes go in first
+    conn = sqlite3.connect(bot.config.history_path)
+    try:
+        rows = conn.execute("SELECT question, answered FROM questions ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert rows == [(ECPA_QUESTION, 1), (ECPA_FOLLOW_UP, 1), (f"Geography. {UNANSWERABLE_QUESTION}", 0)]
