@@ -405,3 +405,10 @@ def test_counts_of_entities_need_the_entity_and_shares_need_a_share() -> None:
     )
     assert wants("how much was LinkedIn fined in Russia?") is Want.AMOUNT
     assert not can_answer(Want.AMOUNT, "The court fined LinkedIn on 10 November")
+
+
+def test_how_much_fined_asks_about_a_fine() -> None:
+    from bot.engine.question_kind import focus
+
+    assert focus("how much was LinkedIn fined in Russia?") == ("fined",)
+    assert focus("How much did Microsoft pay for LinkedIn?") == ()  # paying is said in many ways
