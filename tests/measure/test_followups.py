@@ -36,7 +36,7 @@ def test_followup_set_is_pairs_with_expected_snippets() -> None:
 
 def test_recall_with_context_is_higher_than_without(multi_kb: Knowledge) -> None:
     """Measured: with context R@1 0.691, R@3 0.881, 3/4 refused, 1/42 wrongly refused; alone R@1
-    0.333, R@3 0.548 (docs/measurements.md)."""
+    0.333, R@3 0.571 (docs/measurements.md)."""
     questions = load_questions(FOLLOWUPS)
 
     def ask(q: str, after) -> object:
