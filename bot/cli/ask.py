@@ -45,9 +45,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.top_k < 1 or args.top_k > 25:
         print("error: --top-k must be between 1 and 25", file=sys.stderr)
         return 2
+    after = [" ".join(q.split()) for q in args.after]
+    if any(not q for q in after):
+        print("error: --after needs an earlier question, e.g. --after \"What is the ECPA?\"", file=sys.stderr)
+        return 2
     kb = load_knowledge(args)
     started = time.perf_counter()
-    answer = kb.ask(question, top_k=args.top_k)
+    answer = kb.ask(question, top_k=args.top_k, after=after)
     elapsed_ms = (time.perf_counter() - started) * 1000
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))

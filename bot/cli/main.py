@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+", help="the question (quote it)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("--top-k", type=int, default=3, help="how many quotes at most (default 3)")
+    p.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
+                   help="an earlier question of the conversation (repeatable, oldest first): a follow-up "
+                        "such as 'And how old is that law?' is read with it")
     p.add_argument("--record", action="store_true",
                    help="record the question in the history (<data-dir>/history.sqlite3); off by default")
     add_corpus_option(p)
@@ -51,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions not answered at rank 1")
+    p.add_argument("--without-context", action="store_true",
+                   help="ask follow-ups (questions with 'after:') alone, without their earlier questions")
     p.add_argument(
         "--articles",
         type=Path,

@@ -5,13 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.cli.common import load_knowledge
 from bot.corpus.articles import DEFAULT_CORPUS_DIR
 
+if TYPE_CHECKING:
+    from bot.engine.models import Answer
+
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.measure.evaluate import EvalFileError, evaluate, load_questions, resolve_articles
+    from bot.measure.evaluate import (
+        EvalFileError,
+        evaluate_in_context,
+        has_followups,
+        load_questions,
+        resolve_articles,
+    )
 
     try:
         questions = load_questions(args.file)
@@ -25,10 +36,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except EvalFileError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 1
-    summary, results = evaluate(questions, lambda q: kb.ask(q, top_k=5), slugs)
+
+    def ask(question: str, after: Sequence[str]) -> Answer:
+        return kb.ask(question, top_k=5, after=after)
+
+    followups = has_followups(questions)
+    # a follow-up set: questions read after their earlier ones, and the same alone for comparison
+    summary, results = evaluate_in_context(questions, ask, slugs, context=not args.without_context)
+    alone = (evaluate_in_context(questions, ask, slugs, context=False)[0]
+             if followups and not args.without_context else None)
     if args.json:
         payload = {
             "metrics": summary,
+            **({"metrics_without_context": alone} if alone is not None else {}),
             "questions": [
                 {"q": r.question.q, "kind": r.question.kind, "expect": list(r.question.expect),
                  "article": r.question.article or None, "expected_slug": r.expected_slug,
@@ -49,6 +69,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if not r.question.expect and r.answered:
                 print(f"  NOT REFUSED: {r.question.q}  -> {r.passage_ids[:1]}")
     s = summary
+    if followups:
+        print("read " + ("alone (--without-context)" if args.without_context else "after their earlier questions"))
     print(f"questions: {s['answerable']} answerable, {s['unanswerable']} unanswerable")
     print(f"Recall@1  {s['recall@1']:.3f}")
     print(f"Recall@3  {s['recall@3']:.3f}")
@@ -64,6 +86,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         print(f"right article on hits: {share(s['right_article@1'])} at rank 1, "
               f"{share(s['right_article@3'])} in the top 3 ({s['with_article']} questions name one)")
+    if alone is not None:
+        print(f"without context: Recall@1 {alone['recall@1']:.3f}, Recall@3 {alone['recall@3']:.3f}, "
+              f"unanswerable refused {alone['refused_unanswerable']}/{alone['unanswerable']}, "
+              f"answerable wrongly refused {alone['wrongly_refused']}/{alone['answerable']}")
     return 0
 
 

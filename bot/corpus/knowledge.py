@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.corpus.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, load_corpus
 from bot.corpus.token_cache import TokenCache
 from bot.engine.answer import build_answer
+from bot.engine.followup import read_in_conversation
 from bot.engine.glossary import Glossary, load_corpus_glossary, merge_alias_groups
 from bot.engine.models import Answer, Article, Passage, format_date
 from bot.engine.passages import split_article
@@ -215,16 +218,31 @@ class Knowledge:
                 log.exception("corpus watcher: reload failed; will retry")
 
     # -- questions ------------------------------------------------------------------------------
-    def ask(self, question: str, top_k: int = 3) -> Answer:
+    def ask(self, question: str, top_k: int = 3, after: Sequence[str] = ()) -> Answer:
+        """Answer `question`; `after`: the earlier questions of its conversation, oldest first.
+
+        A follow-up that leans on them ("And how old is that law?") is read with the earlier
+        question's concepts (see bot.engine.followup), and the answer's notes say so.
+        """
         snap = self._snapshot
         text, truncated = clean_question(question)
         notes: tuple[str, ...] = ("The question was cut to its first 1,000 characters.",) if truncated else ()
-        reading = interpret(text, snap)
+        kind_text = text
+        if after:
+            conversation = read_in_conversation(text, [clean_question(q)[0] for q in after], snap)
+            reading, kind_text = conversation.interpretation, conversation.kind_question
+            if conversation.note:
+                notes += (conversation.note,)
+        else:
+            reading = interpret(text, snap)
         if reading.corrections:
             notes += ("Read as: " + ", ".join(f"{w} \u2192 {c}" for w, c in reading.corrections) + ".",)
         equivalents = [alt for c in reading.concepts for alt in c.alternatives]
         hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2), reading.own_terms, equivalents)
-        return build_answer(text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
+        # the kind of answer wanted comes from `kind_text` ("What about Google?" wants what the
+        # earlier question wanted); the answer is still to the question as asked
+        answer = build_answer(kind_text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
+        return answer if kind_text == text else replace(answer, question=text)
 
     # -- what the corpus holds ------------------------------------------------------------------
     def sources(self) -> list[tuple[Article, int]]:

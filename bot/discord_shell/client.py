@@ -237,7 +237,7 @@ def run_from_cli(config_path: str | None, corpus: str | None) -> int:
     except discord.PrivilegedIntentsRequired:
         return _error(
             "the message-content intent is not enabled for this bot; enable it in the Developer Portal "
-            "or remove answer_channel_ids / set message_content_intent: false"
+            "or remove answer_channel_ids and forum_channel_ids / set message_content_intent: false"
         )
     except CorpusError as exc:
         return _error(f"cannot load the corpus: {exc}")

@@ -38,6 +38,8 @@ DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 API_BASE_ENV = "DISCORD_API_BASE_URL"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: Where answers go: `never` in a thread, in threads for questions in `answer_channels`, or `always`.
+REPLY_IN_THREAD = ("never", "answer_channels", "always")
 MAX_EMBEDS_PER_MESSAGE = 10  # Discord's limit; one embed per quote, so top_k can be at most this
 
 
@@ -53,7 +55,10 @@ class Config:
     api_base_url: str = DEFAULT_API_BASE_URL
     guild_ids: tuple[int, ...] = ()
     answer_channel_ids: tuple[int, ...] = ()
-    message_content_intent: bool | None = None  # None: on exactly when answer_channel_ids is set
+    reply_in_thread: str = "answer_channels"
+    forum_channel_ids: tuple[int, ...] = ()
+    forum_unanswered_tag: str | None = "needs-human"
+    message_content_intent: bool | None = None  # None: on when questions come without a mention
     top_k: int = 3
     more_sources_limit: int = 15
     cooldown_questions: int = 20
@@ -86,7 +91,8 @@ class Config:
     def wants_message_content(self) -> bool:
         """Whether to ask Discord for the privileged message-content intent."""
         if self.message_content_intent is None:
-            return bool(self.answer_channel_ids)
+            # answer channels, help forums and the bot's own threads take questions without a mention
+            return bool(self.answer_channel_ids or self.forum_channel_ids or self.reply_in_thread == "always")
         return self.message_content_intent
 
     @property
@@ -190,6 +196,23 @@ def _optional_bool(key: str, value: Any) -> bool | None:
     raise ConfigError(f"config key '{key}' must be true, false or null, not {value!r}")
 
 
+def _reply_in_thread(key: str, value: Any) -> str:
+    choice = _str(key, value).lower()
+    if choice not in REPLY_IN_THREAD:
+        raise ConfigError(f"config key '{key}' must be one of {', '.join(REPLY_IN_THREAD)}, got {value!r}")
+    return choice
+
+
+def _tag_name(key: str, value: Any) -> str | None:
+    """A forum tag's name (Discord allows 20 characters); null = add no tag."""
+    if value is None:
+        return None
+    name = _str(key, value)
+    if len(name) > 20:
+        raise ConfigError(f"config key '{key}' must be a forum tag name of at most 20 characters, got {value!r}")
+    return name
+
+
 def _log_level(key: str, value: Any) -> str:
     level = _str(key, value).upper()
     if level not in LOG_LEVELS:
@@ -232,6 +255,9 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "api_base_url": _url,
     "guild_ids": _snowflakes,
     "answer_channel_ids": _snowflakes,
+    "reply_in_thread": _reply_in_thread,
+    "forum_channel_ids": _snowflakes,
+    "forum_unanswered_tag": _tag_name,
     "message_content_intent": _optional_bool,
     "top_k": lambda k, v: _int(k, v, minimum=1, maximum=MAX_EMBEDS_PER_MESSAGE),
     "more_sources_limit": lambda k, v: _int(k, v, minimum=1, maximum=50),

@@ -19,6 +19,7 @@ from typing import Any
 
 import discord
 
+from bot.engine.followup import conversation_note
 from bot.engine.models import Answer, Article, Quote
 
 __all__ = [
@@ -206,6 +207,8 @@ def no_answer_embed(answer: Answer, *, coverage: str = "", limits: Limits = LIMI
     if coverage.strip():
         parts.append(coverage.strip())
     parts.append("Use `/sources` to see the articles I can quote, or try asking with different words.")
+    if note := conversation_note(answer):  # a refused follow-up: say how it was read, so it can be rephrased
+        parts.insert(0, f"*{trim_words(note, 500)}*")
     description = trim_words("\n\n".join(parts), limits.description)
     return discord.Embed(title="No answer in the corpus", description=description, colour=NO_ANSWER_COLOUR)
 
@@ -263,8 +266,9 @@ def sources_embeds(sources: Sequence[tuple[Article, int]], *, limits: Limits = L
     return embeds
 
 
-def help_embed(*, top_k: int, answer_channels: bool, cooldown: str) -> discord.Embed:
-    """How to use the bot, in one embed."""
+def help_embed(*, top_k: int, answer_channels: bool, cooldown: str, threads: bool = False,
+               forums: bool = False) -> discord.Embed:
+    """How to use the bot, in one embed (`threads`: answers come in threads; `forums`: help forums)."""
     ways = [
         "• `/ask question:` — ask in any channel",
         "• mention me with your question, e.g. `@me Why did Microsoft sue the US government?`",
@@ -272,6 +276,11 @@ def help_embed(*, top_k: int, answer_channels: bool, cooldown: str) -> discord.E
     ]
     if answer_channels:
         ways.append("• in the answer channels, just type your question")
+    if threads:
+        ways.append("• in a thread where I answered, just type a follow-up (\"And when was that?\", "
+                    "\"What about Google?\"): I read it with your earlier question")
+    if forums:
+        ways.append("• open a post in a help forum: I answer it first, and say so when a person is needed")
     description = (
         "I answer questions about cloud data sovereignty **only from the articles in my corpus**. "
         "Every answer is a verbatim quote with its citation (article, publisher, date, paragraph), "

@@ -82,6 +82,7 @@ class Pages(Protocol):
 
     answer: Answer
     pages: tuple[tuple[Quote, ...], ...]
+    after: tuple[str, ...]  # the earlier questions a follow-up was read with
 
     def embeds(self, page: int = 0) -> list[discord.Embed]: ...
 
@@ -96,10 +97,14 @@ class AnswerRecord:
     question: str
     asker_id: int
     pages: tuple[tuple[str, ...], ...]  # passage ids per page
+    after: tuple[str, ...] = ()  # a follow-up's earlier questions in its thread, to read it again alike
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "question": self.question, "asker_id": str(self.asker_id),
-                "pages": [list(p) for p in self.pages]}
+        data: dict[str, Any] = {"key": self.key, "question": self.question, "asker_id": str(self.asker_id),
+                                "pages": [list(p) for p in self.pages]}
+        if self.after:  # absent otherwise, so records written before follow-ups read the same
+            data["after"] = list(self.after)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AnswerRecord:
@@ -108,6 +113,7 @@ class AnswerRecord:
             question=str(data["question"]),
             asker_id=int(data["asker_id"]),
             pages=tuple(tuple(str(i) for i in p) for p in data["pages"]),
+            after=tuple(str(q) for q in data.get("after") or ()),
         )
 
 
@@ -180,7 +186,7 @@ class AnswerStore:
 # --- the service the buttons talk to -------------------------------------------------------------
 
 
-Rebuild = Callable[[str], Awaitable[Pages]]
+Rebuild = Callable[[str, Sequence[str]], Awaitable[Pages]]
 #: Stores a vote (the answer's record, the passage ids on screen, "up"/"down"); raises when it could not.
 RecordVote = Callable[[AnswerRecord, Sequence[str], str], Awaitable[None]]
 
@@ -188,8 +194,9 @@ RecordVote = Callable[[AnswerRecord, Sequence[str], str], Awaitable[None]]
 class AnswerButtons:
     """Owned by the ask extension: remembers answers, rebuilds them after a restart, records votes.
 
-    `rebuild(question)` answers the question again (off the loop) with every page; `record_vote`
-    is the one feedback storage call (it raises when the vote was not stored).
+    `rebuild(question, after)` answers the question again (off the loop, read after the same
+    earlier questions) with every page; `record_vote` is the one feedback storage call (it raises
+    when the vote was not stored).
     """
 
     MEMORY = 500  # answers kept in memory; older ones are read back from disk
@@ -211,7 +218,7 @@ class AnswerButtons:
     async def remember(self, reply: Pages, asker_id: int) -> AnswerRecord:
         """A new answer: a fresh key, the record on disk (a failed write only costs restarts)."""
         pages = tuple(tuple(q.citation.passage_id for q in page) for page in reply.pages)
-        record = AnswerRecord(secrets.token_hex(6), reply.answer.question, asker_id, pages)
+        record = AnswerRecord(secrets.token_hex(6), reply.answer.question, asker_id, pages, tuple(reply.after))
         self._remember(record, reply)
         try:
             await asyncio.to_thread(self.store.save, record)
@@ -233,7 +240,7 @@ class AnswerButtons:
         cached = self._recent.get(record.key)
         if cached is not None and cached[1] is not None:
             return cached[1]
-        fresh = await self.rebuild(record.question)
+        fresh = await self.rebuild(record.question, record.after)
         by_id = {q.citation.passage_id: q for page in fresh.pages for q in page}
         if not record.pages or any(pid not in by_id for page in record.pages for pid in page):
             return None

@@ -32,6 +32,7 @@ class EvalQuestion:
     expect: tuple[str, ...]
     kind: str = ""
     article: str = ""  # the article that answers it, as written in the file (file name or slug)
+    after: tuple[str, ...] = ()  # a follow-up's earlier questions in its conversation, oldest first
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,12 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         article = item.get("article", item.get("source", ""))
         if not isinstance(article, str):
             raise EvalFileError(f"{path}: question {i} ('article') must be a file name or a slug")
-        out.append(EvalQuestion(item["q"], tuple(expect), str(item.get("kind", "")), article.strip()))
+        after = item.get("after", [])
+        if isinstance(after, str):
+            after = [after]
+        if not isinstance(after, list) or not all(isinstance(a, str) and a.strip() for a in after):
+            raise EvalFileError(f"{path}: question {i} ('after') must be a list of earlier questions")
+        out.append(EvalQuestion(item["q"], tuple(expect), str(item.get("kind", "")), article.strip(), tuple(after)))
     return out
 
 
@@ -173,4 +179,24 @@ def evaluate(
     """Ask every question; `slugs` maps `article:` names to slugs (see `resolve_articles`)."""
     slugs = slugs or {}
     results = [judge(q, ask(q.q), slugs.get(q.article)) for q in questions]
+    return metrics(results), results
+
+
+def has_followups(questions: Sequence[EvalQuestion]) -> bool:
+    return any(q.after for q in questions)
+
+
+def evaluate_in_context(
+    questions: Sequence[EvalQuestion],
+    ask: Callable[[str, Sequence[str]], Answer],
+    slugs: dict[str, str] | None = None,
+    *,
+    context: bool = True,
+) -> tuple[dict, list[EvalResult]]:
+    """`evaluate` for follow-ups: each question asked after its `after` questions (`context`), or alone.
+
+    Run both ways, the two figures show what reading a follow-up in its conversation is worth.
+    """
+    slugs = slugs or {}
+    results = [judge(q, ask(q.q, q.after if context else ()), slugs.get(q.article)) for q in questions]
     return metrics(results), results

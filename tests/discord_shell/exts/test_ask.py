@@ -155,7 +155,7 @@ async def test_bot_survives_an_exception_in_a_command(fake, run_bot, monkeypatch
     real_ask = bot.knowledge.ask
     calls = {"n": 0}
 
-    def flaky(question, top_k=3):
+    def flaky(question, top_k=3, after=()):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("index exploded")
@@ -184,7 +184,7 @@ async def test_dm_question_is_answered(fake, run_bot):
 
 
 async def test_answer_channel_needs_no_mention(fake, run_bot):
-    bot = await run_bot(answer_channel_ids=[fake.answers])
+    bot = await run_bot(answer_channel_ids=[fake.answers], reply_in_thread="never")
     assert bot.intents.message_content, "answer channels need the message-content intent"
     mid = await fake.dispatch_message(LAWSUIT_QUESTION, channel=fake.answers)
     assert "paragraph" in visible_text(await fake.wait_for_reply(mid))
