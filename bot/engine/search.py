@@ -63,6 +63,7 @@ def _token_signature() -> str:
     parts = [
         text.TOKENIZER_VERSION,
         repr(sorted(text._WORD_STEMS.items())),
+        repr(sorted(text._IRREGULAR.items())),
         repr(sorted(text._STEM_FIXES.items())),
         getattr(snowballstemmer, "__version__", "?"),
         ",".join(sorted(text.STOPWORDS)),
