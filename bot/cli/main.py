@@ -62,8 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.glossary", "cmd_glossary"))
 
-    p = sub.add_parser("add", help="add an article from a file or an http(s) URL")
-    p.add_argument("source", help="path to a .txt, .md or .html file, or an http(s) URL")
+    p = sub.add_parser("add", help="add articles from files, folders, links or RSS/Atom feeds")
+    p.add_argument("source", nargs="*",
+                   help="a .txt, .md or .html file, a folder (its .txt/.md/.html/.htm files, recursively), "
+                        "or an http(s) URL of a page or of an RSS/Atom feed")
+    p.add_argument("--from-list", action="append", metavar="FILE",
+                   help="a text file of links, one per line ('#' comments); may be repeated")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow links to loopback and private addresses (for testing; refused by default)")
+    p.add_argument("--no-rebuild", action="store_true",
+                   help="do not rebuild the search index at the end (the next start does)")
     p.add_argument("--title")
     p.add_argument("--url")
     p.add_argument("--publisher")

@@ -1,0 +1,670 @@
+"""Importing many articles at once: files, folders, lists of links, pages and RSS/Atom feeds.
+
+`python -m bot add SOURCE [SOURCE ...]` and Discord's `/corpus add url:<feed>` both run an
+`Importer`. It works in two steps:
+
+1. `plan` turns the sources into items: a folder becomes its .txt/.md/.html/.htm files
+   (recursively), a `--from-list` file its links, and each URL given directly is fetched at once
+   to see whether it is a page or a feed; a feed becomes one item per entry (with the entry's title
+   and date, used when the page lacks them). So the number of items is known before the work.
+2. `run` processes the items concurrently (downloads bounded by `bot.corpus.fetch.Fetcher`,
+   extraction in worker threads) and writes each new article as soon as it is ready: one atomic
+   file per article, under the corpus lock, by `CorpusWriter`, which keeps the corpus's hashes
+   and links in memory instead of re-reading the whole corpus for every article. An interrupted
+   import therefore leaves each article fully written or absent.
+
+The search snapshot is rebuilt once, at the end, by the `rebuild` the caller passes (the command
+line builds it; the bot calls `Knowledge.reload`). While the articles are written the corpus is
+marked busy (`import_in_progress`), so other bot processes watching the directory reload once.
+
+Duplicates (the same normalised text, or the same link) are "already present", not failures: a
+second run of the same import adds nothing and says so. No Discord import here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from bot.corpus.articles import (
+    CorpusError,
+    DuplicateArticleError,
+    articles_dir,
+    body_hash,
+    corpus_lock,
+    import_in_progress,
+    normalise_url,
+    parse_article,
+    slugify,
+    write_article,
+)
+from bot.corpus.fetch import FEED_CONTENT_TYPES, Fetcher, FetchPolicy
+from bot.corpus.ingest import (
+    Draft,
+    Fetched,
+    IngestError,
+    Metadata,
+    check_local_source,
+    is_url,
+    make_draft,
+    read_file,
+)
+from bot.engine.models import Article
+from bot.engine.passages import split_article
+from bot.engine.text import plural
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ADDED",
+    "FAILED",
+    "FOLDER_SUFFIXES",
+    "PRESENT",
+    "CorpusWriter",
+    "ImportSummary",
+    "Importer",
+    "Item",
+    "ItemResult",
+    "Progress",
+    "import_sources",
+    "is_feed",
+    "parse_feed",
+    "read_link_list",
+]
+
+ADDED, PRESENT, FAILED = "added", "present", "failed"
+#: What a folder contributes (the issue's list; other files in it are left alone, silently).
+FOLDER_SUFFIXES = (".txt", ".md", ".html", ".htm")
+#: Extractions (trafilatura, CPU-bound) running at once in worker threads.
+EXTRACT_CONCURRENCY = 4
+
+
+# --- values -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to add: a local file or a page URL (perhaps an entry of a feed)."""
+
+    source: str
+    kind: str  # "file" | "url"
+    feed: str | None = None  # the feed this entry came from
+    title: str | None = None  # the feed entry's title and date: used when the page has none
+    published: str | None = None
+    prefetched: Fetched | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    source: str
+    status: str  # ADDED | PRESENT | FAILED
+    reason: str = ""
+    slug: str | None = None
+    title: str | None = None
+    url: str | None = None
+    paragraphs: int = 0
+    passages: int = 0
+    feed: str | None = None
+    article: Article | None = field(default=None, repr=False, compare=False)  # the stored article, when added
+
+    def line(self) -> str:
+        """One line for a log or a terminal."""
+        if self.status == ADDED:
+            return (
+                f'added: {self.source} -> `{self.slug}` "{self.title}" '
+                f"({plural(self.paragraphs, 'paragraph')}, {plural(self.passages, 'passage')})"
+            )
+        if self.status == PRESENT:
+            return f"already present: {self.source} ({self.reason})"
+        return f"failed: {self.source}: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "status": self.status}
+        for key in ("reason", "slug", "title", "url", "feed"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        if self.status == ADDED:
+            out["paragraphs"], out["passages"] = self.paragraphs, self.passages
+        return out
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    results: tuple[ItemResult, ...]
+    seconds: float = 0.0  # planning, fetching, extracting and writing
+    rebuild_seconds: float | None = None  # None: no rebuild (nothing added, or none asked for)
+    interrupted: bool = False
+
+    def _with(self, status: str) -> tuple[ItemResult, ...]:
+        return tuple(r for r in self.results if r.status == status)
+
+    @property
+    def added(self) -> tuple[ItemResult, ...]:
+        return self._with(ADDED)
+
+    @property
+    def present(self) -> tuple[ItemResult, ...]:
+        return self._with(PRESENT)
+
+    @property
+    def failed(self) -> tuple[ItemResult, ...]:
+        return self._with(FAILED)
+
+    @property
+    def ok(self) -> bool:
+        """Every item was added or already present (exit code 0)."""
+        return not self.failed and not self.interrupted
+
+    def counts(self) -> str:
+        text = (
+            f"{len(self.added)} added, {len(self.present)} already present, "
+            f"{len(self.failed)} failed"
+        )
+        return text + (" (interrupted)" if self.interrupted else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": [r.as_dict() for r in self.added],
+            "present": [r.as_dict() for r in self.present],
+            "failed": [r.as_dict() for r in self.failed],
+            "counts": {"added": len(self.added), "present": len(self.present), "failed": len(self.failed),
+                       "items": len(self.results)},
+            "interrupted": self.interrupted,
+            "seconds": round(self.seconds, 3),
+            "rebuild_seconds": None if self.rebuild_seconds is None else round(self.rebuild_seconds, 3),
+        }
+
+
+class Progress(Protocol):
+    """What the shells see while an import runs (called on the event loop; keep it quick)."""
+
+    def planned(self, total: int) -> None: ...
+
+    def item_done(self, result: ItemResult, done: int, total: int) -> None: ...
+
+
+class _NoProgress:
+    def planned(self, total: int) -> None:
+        pass
+
+    def item_done(self, result: ItemResult, done: int, total: int) -> None:
+        pass
+
+
+# --- sources -> items ---------------------------------------------------------------------------------
+
+
+def read_link_list(path: Path) -> list[str]:
+    """A reading list: one link per line; blank lines and `#` comments (whole-line or trailing) skipped."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise IngestError(f"There is no list file at {path}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"The list file {path} cannot be read ({exc.__class__.__name__}).") from None
+    links: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = re.split(r"\s+#", line, maxsplit=1)[0].strip()
+        if line:
+            links.append(line)
+    return links
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """Every .txt/.md/.html/.htm file under `folder`, sorted; hidden files and folders are skipped."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in FOLDER_SUFFIXES:
+                found.append(Path(root) / name)
+    return found
+
+
+def is_feed(fetched: Fetched) -> bool:
+    """An RSS or Atom feed, by its media type or, when that is vague, by its first element."""
+    if fetched.content_type in ("application/rss+xml", "application/atom+xml", "application/rdf+xml"):
+        return True
+    head = fetched.data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if fetched.content_type in FEED_CONTENT_TYPES or head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf")):
+        return any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<channel"))
+    return False
+
+
+def _entry_date(entry: Any) -> str | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            with contextlib.suppress(TypeError, ValueError):
+                return dt.date(value.tm_year, value.tm_mon, value.tm_mday).isoformat()
+    return None
+
+
+def parse_feed(fetched: Fetched) -> tuple[str, list[Item]]:
+    """A feed's title and one item per entry with a link (relative links resolved against the feed)."""
+    import feedparser
+
+    parsed = feedparser.parse(fetched.data, response_headers={"content-location": fetched.url})
+    if not parsed.entries and getattr(parsed, "bozo", False):
+        raise IngestError("That link is XML but not a readable RSS or Atom feed.")
+    title = " ".join(str(parsed.feed.get("title") or "").split()) or urlsplit(fetched.url).hostname or fetched.url
+    items: list[Item] = []
+    for entry in parsed.entries:
+        link = str(entry.get("link") or "").strip()
+        if not link:
+            links = [str(x.get("href") or "") for x in entry.get("links") or [] if x.get("href")]
+            link = links[0] if links else ""
+        if not link:
+            log.info("feed %s: an entry without a link (%r) is skipped", fetched.url, entry.get("title"))
+            continue
+        entry_title = " ".join(str(entry.get("title") or "").split()) or None
+        items.append(Item(link, "url", feed=fetched.url, title=entry_title, published=_entry_date(entry)))
+    return title, items
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+
+class _Duplicate(DuplicateArticleError):
+    def __init__(self, message: str, existing: Article, what: str) -> None:
+        super().__init__(message, existing)
+        self.what = what
+
+
+@dataclass(frozen=True)
+class _Known:
+    slug: str
+    title: str
+    sha: str | None
+    url: str | None  # normalised
+
+
+class CorpusWriter:
+    """Stores new articles one at a time without re-reading the corpus for each.
+
+    The article files are parsed once; before every write (under the corpus lock, so other
+    writers are excluded) the folder is listed again and only files that appeared since are
+    parsed, so another process's add is still seen: its text and link are never added twice and
+    its slug is never taken. Each file is written atomically (`write_article`).
+    """
+
+    def __init__(self, corpus_dir: Path, *, today: dt.date | None = None) -> None:
+        self.corpus_dir = Path(corpus_dir)
+        self.folder = articles_dir(self.corpus_dir)
+        self.today = today
+        self._known: dict[str, _Known] = {}  # file name -> what it holds
+        self._by_sha: dict[str, _Known] = {}
+        self._by_url: dict[str, _Known] = {}
+        if not self.corpus_dir.is_dir():
+            raise CorpusError(f"corpus directory not found: {self.corpus_dir}")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._sync()
+
+    def _index(self, known: _Known) -> None:
+        if known.sha:
+            self._by_sha.setdefault(known.sha, known)
+        if known.url:
+            self._by_url.setdefault(known.url, known)
+
+    def _sync(self) -> None:
+        names = {n for n in os.listdir(self.folder) if n.endswith(".md") and not n.startswith(".")}
+        gone = self._known.keys() - names
+        for name in sorted(names - self._known.keys()):
+            path = self.folder / name
+            try:
+                article = parse_article(path, path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, CorpusError):
+                known = _Known(path.stem, path.stem, None, None)  # broken: `list` reports it; the slug is taken
+            else:
+                known = _Known(
+                    article.slug, article.title, body_hash(article.paragraphs),
+                    normalise_url(article.url) if article.url else None,
+                )
+            self._known[name] = known
+            self._index(known)
+        if gone:
+            for name in gone:
+                del self._known[name]
+            self._by_sha, self._by_url = {}, {}
+            for known in self._known.values():
+                self._index(known)
+
+    def find_url(self, url: str) -> _Known | None:
+        """The article already holding this link (from what is known; no disk access)."""
+        return self._by_url.get(normalise_url(url))
+
+    def _duplicate(self, article: Article) -> DuplicateArticleError | None:
+        sha = body_hash(article.paragraphs)
+        other, what = self._by_sha.get(sha), "text"
+        if other is None and article.url:
+            other, what = self._by_url.get(normalise_url(article.url)), "URL"
+        if other is None:
+            return None
+        stub = Article(slug=other.slug, title=other.title, publisher="", paragraphs=())
+        return _Duplicate(
+            f'this article is already in the corpus (same {what}) as "{other.title}" (slug {other.slug})', stub, what
+        )
+
+    def add(self, article: Article) -> Article:
+        """Store `article` under a fresh slug (blocking); DuplicateArticleError when it is there."""
+        if not article.paragraphs:
+            raise CorpusError("the article has no text")
+        with corpus_lock(self.corpus_dir):
+            self._sync()
+            dup = self._duplicate(article)
+            if dup is not None:
+                raise dup
+            stored = replace(
+                article,
+                slug=slugify(article.title, {k.slug for k in self._known.values()}),
+                added=(self.today or dt.date.today()).isoformat(),
+                sha256=body_hash(article.paragraphs),
+            )
+            write_article(self.corpus_dir, stored)
+            known = _Known(stored.slug, stored.title, stored.sha256,
+                           normalise_url(stored.url) if stored.url else None)
+            self._known[f"{stored.slug}.md"] = known
+            self._index(known)
+        log.info("added article %s (%d paragraphs)", stored.slug, len(stored.paragraphs))
+        return stored
+
+
+# --- the import ----------------------------------------------------------------------------------------
+
+
+def _draft_to_article(draft: Draft) -> Article:
+    return Article(slug="", title=draft.title, publisher=draft.publisher, paragraphs=draft.paragraphs,
+                   url=draft.url, published=draft.published)
+
+
+class Importer:
+    """One import: `async with Importer(corpus, policy) as imp: items = await imp.plan(...); await imp.run(items)`."""
+
+    def __init__(
+        self,
+        corpus_dir: Path,
+        policy: FetchPolicy = FetchPolicy(),
+        *,
+        metadata: Metadata = Metadata(),
+        progress: Progress | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        self.corpus_dir = Path(corpus_dir)
+        self.policy = policy
+        self.metadata = metadata
+        self.progress: Progress = progress or _NoProgress()
+        self.today = today
+        self.fetcher = Fetcher(policy)
+        self.feeds: dict[str, str] = {}  # feed URL -> its title
+        self._writer: CorpusWriter | None = None
+        self._extract = asyncio.Semaphore(EXTRACT_CONCURRENCY)
+        self._write = asyncio.Lock()
+        self._results: list[ItemResult] = []
+
+    async def __aenter__(self) -> Importer:
+        await self.fetcher.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.fetcher.__aexit__(exc_type, exc, tb)
+
+    @property
+    def results(self) -> tuple[ItemResult, ...]:
+        """What is finished so far (for a summary after an interruption)."""
+        return tuple(self._results)
+
+    # -- planning ---------------------------------------------------------------------------------
+    async def plan(self, sources: Sequence[str], lists: Sequence[Path] = ()) -> list[Item | ItemResult]:
+        """Sources in order -> items (and failures found already, as results). URLs given directly
+        are fetched now, to tell pages from feeds; links from a list are fetched when processed."""
+        planned: list[Item | ItemResult] = []
+        probes: list[tuple[int, str]] = []
+        for source in sources:
+            text = source.strip()
+            if is_url(text):
+                probes.append((len(planned), text))
+                planned.append(Item(text, "url"))
+                continue
+            path = Path(text).expanduser()
+            if path.is_dir():
+                files = _folder_files(path)
+                if not files:
+                    planned.append(ItemResult(text, FAILED, f"The folder {text} holds no .txt, .md, .html or .htm file."))
+                planned.extend(Item(str(f), "file") for f in files)
+                continue
+            try:
+                check_local_source(text)
+            except IngestError as exc:
+                planned.append(ItemResult(text, FAILED, str(exc)))
+                continue
+            planned.append(Item(text, "file"))
+        for list_path in lists:
+            try:
+                links = read_link_list(list_path)
+            except IngestError as exc:
+                planned.append(ItemResult(str(list_path), FAILED, str(exc)))
+                continue
+            for link in links:
+                if is_url(link):
+                    planned.append(Item(link, "url"))
+                else:
+                    planned.append(ItemResult(link, FAILED, f"{link!r} in {list_path} is not an http(s) link."))
+        if probes:
+            await self._get_writer()  # once, before the probes look links up in it
+            fetched = await asyncio.gather(*(self._probe(url) for _, url in probes))
+            expanded: dict[int, list[Item | ItemResult]] = {i: got for (i, _), got in zip(probes, fetched, strict=True)}
+            planned = [x for i, item in enumerate(planned) for x in (expanded[i] if i in expanded else [item])]
+        return self._dedupe(planned)
+
+    async def _probe(self, url: str) -> list[Item | ItemResult]:
+        writer = await self._get_writer()
+        known = writer.find_url(url)
+        if known is not None:  # no need to download what the corpus holds
+            return [ItemResult(url, PRESENT, f"same URL as `{known.slug}`", slug=known.slug, title=known.title)]
+        try:
+            fetched = await self.fetcher.get(url)
+        except IngestError as exc:
+            return [ItemResult(url, FAILED, str(exc))]
+        if not is_feed(fetched):
+            return [Item(url, "url", prefetched=fetched)]
+        try:
+            title, entries = await asyncio.to_thread(parse_feed, fetched)
+        except IngestError as exc:
+            return [ItemResult(url, FAILED, str(exc))]
+        self.feeds[url] = title
+        if not entries:
+            return [ItemResult(url, FAILED, f'The feed "{title}" has no entries with links.')]
+        return list(entries)
+
+    @staticmethod
+    def _dedupe(planned: list[Item | ItemResult]) -> list[Item | ItemResult]:
+        """The same link or file twice in one import: the second is 'already present'."""
+        seen: dict[str, str] = {}
+        out: list[Item | ItemResult] = []
+        for item in planned:
+            if isinstance(item, Item):
+                key = normalise_url(item.source) if item.kind == "url" else str(Path(item.source).resolve())
+                if key in seen:
+                    out.append(ItemResult(item.source, PRESENT, "listed twice in this import", feed=item.feed))
+                    continue
+                seen[key] = item.source
+            out.append(item)
+        return out
+
+    async def _get_writer(self) -> CorpusWriter:
+        if self._writer is None:
+            self._writer = await asyncio.to_thread(CorpusWriter, self.corpus_dir, today=self.today)
+        return self._writer
+
+    # -- running ----------------------------------------------------------------------------------
+    async def run(self, planned: Sequence[Item | ItemResult]) -> ImportSummary:
+        """Process every item; returns when all are added, present or failed.
+
+        Cancelled (Ctrl-C, the bot closing): the writes already begun finish (each is atomic), the
+        rest are left out; `results` holds what was done.
+        """
+        started = time.perf_counter()
+        writer = await self._get_writer()
+        slots: list[ItemResult | None] = []
+        total = len(planned)
+        self.progress.planned(total)
+        pending: set[asyncio.Task[tuple[int, ItemResult | list[Item]]]] = set()
+
+        def finish(index: int, result: ItemResult) -> None:
+            slots[index] = result
+            self._results.append(result)
+            self.progress.item_done(result, len(self._results), total)
+
+        def start(item: Item) -> None:
+            slots.append(None)
+            index = len(slots) - 1
+            pending.add(asyncio.ensure_future(self._numbered(index, item, writer)))
+
+        with import_in_progress(self.corpus_dir):
+            for item in planned:
+                if isinstance(item, ItemResult):
+                    slots.append(None)
+                    finish(len(slots) - 1, item)
+                else:
+                    start(item)
+            try:
+                while pending:
+                    done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        pending.discard(task)
+                        index, outcome = task.result()
+                        if isinstance(outcome, list):  # a feed met in a list of links: its entries join
+                            total += len(outcome) - 1  # the feed's own slot stays empty
+                            for entry in outcome:
+                                start(entry)
+                            self.progress.planned(total)
+                        else:
+                            finish(index, outcome)
+            except asyncio.CancelledError:
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                raise
+        results = tuple(r for r in slots if r is not None)
+        return ImportSummary(results, seconds=time.perf_counter() - started)
+
+    async def _numbered(self, index: int, item: Item, writer: CorpusWriter) -> tuple[int, ItemResult | list[Item]]:
+        return index, await self._process(item, writer)
+
+    async def _process(self, item: Item, writer: CorpusWriter) -> ItemResult | list[Item]:
+        source = item.source
+        try:
+            if item.kind == "file":
+                async with self._extract:
+                    draft = await asyncio.to_thread(self._draft_file, Path(source))
+            else:
+                known = writer.find_url(source)
+                if known is not None:
+                    return ItemResult(source, PRESENT, f"same URL as `{known.slug}`", slug=known.slug,
+                                      title=known.title, feed=item.feed)
+                fetched = item.prefetched or await self.fetcher.get(source)
+                if is_feed(fetched):
+                    if item.feed is not None:
+                        raise IngestError("That entry links to another feed; feeds inside feeds are not followed.")
+                    title, entries = await asyncio.to_thread(parse_feed, fetched)
+                    self.feeds[source] = title
+                    if not entries:
+                        raise IngestError(f'The feed "{title}" has no entries with links.')
+                    return entries
+                async with self._extract:
+                    draft = await asyncio.to_thread(self._draft_page, fetched, item)
+            article = _draft_to_article(draft)
+            async with self._write:  # one writer at a time in this process (the file lock covers others)
+                stored = await asyncio.shield(asyncio.to_thread(writer.add, article))
+        except DuplicateArticleError as exc:
+            what = getattr(exc, "what", "text")
+            reason = f'same {what} as "{exc.existing.title}" (`{exc.existing.slug}`)'
+            return ItemResult(source, PRESENT, reason, slug=exc.existing.slug, title=exc.existing.title,
+                              feed=item.feed)
+        except (IngestError, CorpusError) as exc:
+            return ItemResult(source, FAILED, str(exc), feed=item.feed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one bad item never stops the others
+            log.exception("import of %s failed unexpectedly", source)
+            return ItemResult(source, FAILED, f"unexpected error ({exc.__class__.__name__}: {exc})", feed=item.feed)
+        return ItemResult(
+            source, ADDED, slug=stored.slug, title=stored.title, url=stored.url,
+            paragraphs=len(stored.paragraphs), passages=len(split_article(stored)), feed=item.feed, article=stored,
+        )
+
+    def _draft_file(self, path: Path) -> Draft:
+        check_local_source(str(path))
+        limits = self.policy.limits
+        return make_draft(read_file(path, limits), name=path.name, metadata=self.metadata, limits=limits)
+
+    def _draft_page(self, fetched: Fetched, item: Item) -> Draft:
+        limits = self.policy.limits
+        content_type = f"{fetched.content_type}; charset={fetched.charset}" if fetched.charset else fetched.content_type
+
+        def draft(metadata: Metadata) -> Draft:
+            return make_draft(fetched.data, name=urlsplit(fetched.url).path or None, content_type=content_type,
+                              source_url=fetched.url, metadata=metadata, limits=limits)
+
+        try:
+            result = draft(self.metadata)
+        except IngestError:
+            if not item.title or self.metadata.title:
+                raise
+            # the page has no title of its own: the feed entry's (anything else wrong fails again)
+            result = draft(replace(self.metadata, title=item.title))
+        if result.published is None and item.published and not self.metadata.published:
+            result = replace(result, published=item.published)
+        return result
+
+
+async def import_sources(
+    corpus_dir: Path,
+    sources: Sequence[str],
+    *,
+    lists: Sequence[Path] = (),
+    policy: FetchPolicy = FetchPolicy(),
+    metadata: Metadata = Metadata(),
+    progress: Progress | None = None,
+    rebuild: Callable[[], Awaitable[object]] | None = None,
+    today: dt.date | None = None,
+) -> ImportSummary:
+    """Plan and run one import, then rebuild the search snapshot once if anything was added."""
+    started = time.perf_counter()
+    async with Importer(corpus_dir, policy, metadata=metadata, progress=progress, today=today) as importer:
+        planned = await importer.plan(sources, lists)
+        if metadata != Metadata() and not single_item(planned):
+            raise IngestError(
+                f"--title, --url, --publisher and --published apply to one file or page; this import has "
+                f"{plural(len(planned), 'item')}."
+            )
+        summary = await importer.run(planned)
+    summary = replace(summary, seconds=time.perf_counter() - started)
+    if rebuild is not None and summary.added:
+        t = time.perf_counter()
+        await rebuild()
+        summary = replace(summary, rebuild_seconds=time.perf_counter() - t)
+    return summary
+
+
+def single_item(planned: Iterable[Item | ItemResult]) -> bool:
+    """True when an import is one file or one page (metadata such as --title may then apply)."""
+    items = list(planned)
+    return len(items) == 1 and (isinstance(items[0], ItemResult) or items[0].feed is None)
