@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|eval|run|glossary|add|list|remove|bench|tune`.
+"""Command line: `python -m bot ask|eval|run|glossary|add|list|remove|bench|bench-import|tune`.
 
 The parser and the dispatch; each command group's handling is in its own module of bot.cli, the
 work in the core. A command's module is imported only when it runs, so `ask` stays light.
@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("bot.cli.corpus", "cmd_remove"))
 
     sub.add_parser("bench", help="benchmark the search engine (see bench --help)", add_help=False)
+    sub.add_parser("bench-import", help="time adding 1,000 articles in bulk against one by one (see --help)",
+                   add_help=False)
     sub.add_parser("tune", help="choose BM25 parameters and the relevance threshold (see tune --help)",
                    add_help=False)
     return parser
@@ -99,10 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] in ("bench", "tune"):  # they parse their own arguments
+        if argv and argv[0] in ("bench", "tune", "bench-import"):  # they parse their own arguments
             from bot.cli import measure
 
-            return (measure.cmd_bench if argv[0] == "bench" else measure.cmd_tune)(argv[1:])
+            command = {"bench": measure.cmd_bench, "tune": measure.cmd_tune, "bench-import": measure.cmd_bench_import}
+            return command[argv[0]](argv[1:])
     except BrokenPipeError:
         sys.stderr.close()
         return 0
