@@ -170,10 +170,11 @@ def run(count: int, sample: int, large: int, seed: int) -> dict[str, Any]:
             t = time.perf_counter()
             build_snapshot(big)
             full = time.perf_counter() - t
+            before = len(load_corpus(big).articles)
             one = write_articles(tmpdir / "one-more", 1, seed + 2, start=900_000)
             seconds, rebuild, _ = _bulk(big, [str(one[0])], rebuild=True)
             out["one_more"] = {
-                "corpus_articles": len(load_corpus(big).articles) - 1,
+                "corpus_articles": before,
                 "bulk_import_s": round(made, 1),
                 "first_full_build_s": round(full, 1),
                 "add_s": round(seconds, 2),

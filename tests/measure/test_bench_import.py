@@ -21,6 +21,6 @@ def test_bench_import_reports_bulk_one_by_one_and_one_more() -> None:
     result = run(count=6, sample=1, large=12, seed=0)
     assert result["bulk"]["added"] == 6 and result["bulk"]["rebuild_s"] > 0
     assert result["one_by_one_cli"]["estimated_total_s"] > 0
-    assert result["one_more"]["corpus_articles"] == 12
+    assert result["one_more"]["corpus_articles"] == 13  # the seed and the 12
     text = render(result)
-    assert "bulk: 6 articles" in text and "one more article into 12 articles" in text
+    assert "bulk: 6 articles" in text and "one more article into 13 articles" in text
