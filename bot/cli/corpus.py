@@ -49,6 +49,7 @@ class BarProgress:
     def __init__(self, stream: TextIO) -> None:
         from tqdm import tqdm
 
+        self._stream = stream
         self._bar = tqdm(total=0, file=stream, unit="item", desc="importing", dynamic_ncols=True)
         self._counts = {ADDED: 0, PRESENT: 0, FAILED: 0}
 
@@ -59,7 +60,7 @@ class BarProgress:
     def item_done(self, result: ItemResult, done: int, total: int) -> None:
         self._counts[result.status] = self._counts.get(result.status, 0) + 1
         if result.status == FAILED:
-            self._bar.write(result.line())
+            self._bar.write(result.line(), file=self._stream)  # above the bar; never on stdout (--json)
         self._bar.set_postfix(added=self._counts[ADDED], present=self._counts[PRESENT],
                               failed=self._counts[FAILED], refresh=False)
         self._bar.update(1)

@@ -617,6 +617,8 @@ class Importer:
 
     def _draft_page(self, fetched: Fetched, item: Item) -> Draft:
         limits = self.policy.limits
+        if fetched.content_type in FEED_CONTENT_TYPES:  # accepted for feeds only: XML is no article page
+            raise IngestError(f"That link is {fetched.content_type} but not an RSS or Atom feed, nor an article page.")
         content_type = f"{fetched.content_type}; charset={fetched.charset}" if fetched.charset else fetched.content_type
 
         def draft(metadata: Metadata) -> Draft:

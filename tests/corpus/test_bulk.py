@@ -292,3 +292,37 @@ async def test_an_import_stopped_half_way_leaves_whole_articles_only(corpus: Pat
     assert code == 0 and err == "" and "articles" in out
     loaded = load_corpus(corpus)
     assert loaded.errors == () and 4 <= len(loaded.articles) < 22
+
+
+async def test_xml_that_is_not_a_feed_is_refused_not_stored_as_text(corpus: Path) -> None:
+    from tests.webpages import serve
+
+    sitemap = b'<?xml version="1.0"?><urlset><url><loc>https://example.org/a</loc></url></urlset>'
+    async with serve({"/sitemap.xml": ("application/xml", sitemap)}) as site:
+        summary = await import_sources(corpus, [site.url("/sitemap.xml")], policy=LOCAL)
+    [result] = summary.results
+    assert result.status == FAILED and "not an RSS or Atom feed" in result.reason
+    assert len(load_corpus(corpus).articles) == 1
+
+
+def test_progress_on_a_terminal_is_a_bar_and_otherwise_one_line_per_item() -> None:
+    import io
+
+    from bot.cli.corpus import BarProgress, LineProgress
+    from bot.corpus.bulk import ItemResult
+
+    stream = io.StringIO()
+    lines = LineProgress(stream)
+    lines.planned(2)
+    lines.item_done(ItemResult("a.md", ADDED, slug="a", title="A", paragraphs=1, passages=1), 1, 2)
+    lines.item_done(ItemResult("b.md", FAILED, "no text"), 2, 2)
+    assert stream.getvalue().splitlines() == [
+        "importing 2 items", '[1/2] added: a.md -> `a` "A" (1 paragraph, 1 passage)', "[2/2] failed: b.md: no text"]
+    stream = io.StringIO()
+    bar = BarProgress(stream)
+    bar.planned(2)
+    bar.item_done(ItemResult("a.md", PRESENT, "same text as x"), 1, 2)
+    bar.item_done(ItemResult("b.md", FAILED, "no text"), 2, 2)
+    bar.close()
+    out = stream.getvalue()
+    assert "2/2" in out and "failed: b.md: no text" in out and "present=1" in out
