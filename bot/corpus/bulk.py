@@ -145,7 +145,6 @@ class ImportSummary:
     results: tuple[ItemResult, ...]
     seconds: float = 0.0  # planning, fetching, extracting and writing
     rebuild_seconds: float | None = None  # None: no rebuild (nothing added, or none asked for)
-    interrupted: bool = False
 
     def _with(self, status: str) -> tuple[ItemResult, ...]:
         return tuple(r for r in self.results if r.status == status)
@@ -165,14 +164,10 @@ class ImportSummary:
     @property
     def ok(self) -> bool:
         """Every item was added or already present (exit code 0)."""
-        return not self.failed and not self.interrupted
+        return not self.failed
 
     def counts(self) -> str:
-        text = (
-            f"{len(self.added)} added, {len(self.present)} already present, "
-            f"{len(self.failed)} failed"
-        )
-        return text + (" (interrupted)" if self.interrupted else "")
+        return f"{len(self.added)} added, {len(self.present)} already present, {len(self.failed)} failed"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -181,7 +176,6 @@ class ImportSummary:
             "failed": [r.as_dict() for r in self.failed],
             "counts": {"added": len(self.added), "present": len(self.present), "failed": len(self.failed),
                        "items": len(self.results)},
-            "interrupted": self.interrupted,
             "seconds": round(self.seconds, 3),
             "rebuild_seconds": None if self.rebuild_seconds is None else round(self.rebuild_seconds, 3),
         }
