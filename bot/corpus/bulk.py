@@ -26,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import re
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -43,11 +45,12 @@ from bot.corpus.articles import (
     articles_dir,
     body_hash,
     corpus_lock,
+    file_mode,
     import_in_progress,
     normalise_url,
     parse_article,
+    render_article,
     slugify,
-    write_article,
 )
 from bot.corpus.fetch import FEED_CONTENT_TYPES, Fetcher, FetchPolicy
 from bot.corpus.ingest import (
@@ -288,13 +291,21 @@ class _Known:
     url: str | None  # normalised
 
 
+#: What the writer knows of each article file, kept between imports (a disposable cache).
+INDEX_PATH = Path(".cache") / "import-index.json"
+INDEX_VERSION = 1
+
+
 class CorpusWriter:
     """Stores new articles one at a time without re-reading the corpus for each.
 
-    The article files are parsed once; before every write (under the corpus lock, so other
-    writers are excluded) the folder is listed again and only files that appeared since are
-    parsed, so another process's add is still seen: its text and link are never added twice and
-    its slug is never taken. Each file is written atomically (`write_article`).
+    At the start every article file is known by its name, size and mtime; its slug, title, body
+    hash and link come from `<corpus>/.cache/import-index.json` when the file is unchanged since
+    the last import, else from parsing it (so a start at 10,000 articles stats them instead of
+    parsing them all). Before every write (under the corpus lock, so other writers are excluded)
+    the folder is listed again and only names that appeared since are parsed: another process's
+    add is still seen, its text and link are never added twice and its slug is never taken. Each
+    file is written atomically (`write_article`); `save_index` records what is known for next time.
     """
 
     def __init__(self, corpus_dir: Path, *, today: dt.date | None = None) -> None:
@@ -302,41 +313,140 @@ class CorpusWriter:
         self.folder = articles_dir(self.corpus_dir)
         self.today = today
         self._known: dict[str, _Known] = {}  # file name -> what it holds
+        self._stamps: dict[str, tuple[int, int]] = {}  # file name -> (size, mtime_ns) when read
+        self._names: set[str] = set()  # everything the folder listed last time
+        self._slugs: set[str] = set()
+        self._dir_mtime: int | None = None  # the folder's mtime when last listed or written to
+        self._unsynced = False  # renames not yet made durable by an fsync of the folder
         self._by_sha: dict[str, _Known] = {}
         self._by_url: dict[str, _Known] = {}
         if not self.corpus_dir.is_dir():
             raise CorpusError(f"corpus directory not found: {self.corpus_dir}")
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._sync()
+        self._load()
 
+    # -- what is on disk ------------------------------------------------------------------------
     def _index(self, known: _Known) -> None:
+        self._slugs.add(known.slug)
         if known.sha:
             self._by_sha.setdefault(known.sha, known)
         if known.url:
             self._by_url.setdefault(known.url, known)
 
-    def _sync(self) -> None:
-        names = {n for n in os.listdir(self.folder) if n.endswith(".md") and not n.startswith(".")}
-        gone = self._known.keys() - names
-        for name in sorted(names - self._known.keys()):
-            path = self.folder / name
-            try:
-                article = parse_article(path, path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, CorpusError):
-                known = _Known(path.stem, path.stem, None, None)  # broken: `list` reports it; the slug is taken
-            else:
-                known = _Known(
-                    article.slug, article.title, body_hash(article.paragraphs),
-                    normalise_url(article.url) if article.url else None,
-                )
+    def _reindex(self) -> None:
+        self._slugs, self._by_sha, self._by_url = set(), {}, {}
+        for known in self._known.values():
+            self._index(known)
+
+    @staticmethod
+    def _is_article(name: str) -> bool:
+        return name.endswith(".md") and not name.startswith(".")
+
+    def _read(self, name: str) -> _Known:
+        path = self.folder / name
+        try:
+            st = path.stat()
+            article = parse_article(path, path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, CorpusError):
+            return _Known(path.stem, path.stem, None, None)  # broken: `list` reports it; the slug is taken
+        self._stamps[name] = (st.st_size, st.st_mtime_ns)
+        return _Known(article.slug, article.title, body_hash(article.paragraphs),
+                      normalise_url(article.url) if article.url else None)
+
+    def _load(self) -> None:
+        cached: dict[str, list[Any]] = {}
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+            data = json.loads((self.corpus_dir / INDEX_PATH).read_text(encoding="utf-8"))
+            if data.get("version") == INDEX_VERSION:
+                cached = dict(data["files"])
+        self._dir_mtime = self._folder_mtime()
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                self._names.add(entry.name)
+                if not self._is_article(entry.name):
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                row = cached.get(entry.name)
+                if isinstance(row, list) and len(row) == 6 and row[:2] == [st.st_size, st.st_mtime_ns]:
+                    self._stamps[entry.name] = (st.st_size, st.st_mtime_ns)
+                    self._known[entry.name] = _Known(*row[2:])
+                else:
+                    self._known[entry.name] = self._read(entry.name)
+        self._reindex()
+
+    def _folder_mtime(self) -> int | None:
+        try:
+            return os.stat(self.folder).st_mtime_ns
+        except OSError:
+            return None
+
+    def _sync(self, *, force: bool = False) -> None:
+        """Names that appeared or went since the last look: nothing to do while the folder's mtime
+        is the one seen last (any create, rename or unlink in it changes that), else one listing
+        and set arithmetic. A slug taken in the same clock tick as our last write is still caught
+        by `add`, which looks for the file before writing."""
+        mtime = self._folder_mtime()
+        if not force and mtime is not None and mtime == self._dir_mtime:
+            return
+        names = set(os.listdir(self.folder))
+        self._dir_mtime = mtime
+        new, gone = names - self._names, self._names - names
+        self._names = names
+        for name in sorted(n for n in new if self._is_article(n)):
+            known = self._read(name)
             self._known[name] = known
             self._index(known)
-        if gone:
+        if any(name in self._known for name in gone):
             for name in gone:
-                del self._known[name]
-            self._by_sha, self._by_url = {}, {}
-            for known in self._known.values():
-                self._index(known)
+                self._known.pop(name, None)
+                self._stamps.pop(name, None)
+            self._reindex()
+
+    def _write(self, article: Article) -> Path:
+        """Atomic like `write_article` (temporary file, fsync, rename: whole or absent, even after a
+        crash), but the folder is fsynced once per batch (`flush`), not after every file."""
+        target = self.folder / f"{article.slug}.md"
+        fd, tmp = tempfile.mkstemp(prefix=f".{article.slug}.", suffix=".tmp", dir=self.folder)
+        try:
+            os.fchmod(fd, file_mode())
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(render_article(article).encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._unsynced = True
+        self._dir_mtime = self._folder_mtime()
+        return target
+
+    def flush(self) -> None:
+        """Make the renames so far durable (one fsync of the folder)."""
+        if self._unsynced:
+            fd = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._unsynced = False
+
+    def save_index(self) -> None:
+        """Write what is known (atomically) so the next import need not parse unchanged files."""
+        files = {name: [*self._stamps[name], k.slug, k.title, k.sha, k.url]
+                 for name, k in self._known.items() if name in self._stamps}
+        target = self.corpus_dir / INDEX_PATH
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"version": INDEX_VERSION, "files": files}, ensure_ascii=False),
+                           encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError as exc:  # a read-only corpus: the next import parses again, that is all
+            log.debug("import index not written: %s", exc)
 
     def find_url(self, url: str) -> _Known | None:
         """The article already holding this link (from what is known; no disk access)."""
@@ -363,16 +473,24 @@ class CorpusWriter:
             dup = self._duplicate(article)
             if dup is not None:
                 raise dup
+            slug = slugify(article.title, self._slugs)
+            if (self.folder / f"{slug}.md").exists():  # written by another process in the same tick
+                self._sync(force=True)
+                slug = slugify(article.title, self._slugs | {slug})
             stored = replace(
                 article,
-                slug=slugify(article.title, {k.slug for k in self._known.values()}),
+                slug=slug,
                 added=(self.today or dt.date.today()).isoformat(),
                 sha256=body_hash(article.paragraphs),
             )
-            write_article(self.corpus_dir, stored)
+            path = self._write(stored)
             known = _Known(stored.slug, stored.title, stored.sha256,
                            normalise_url(stored.url) if stored.url else None)
-            self._known[f"{stored.slug}.md"] = known
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                self._stamps[path.name] = (st.st_size, st.st_mtime_ns)
+            self._known[path.name] = known
+            self._names.add(path.name)
             self._index(known)
         log.info("added article %s (%d paragraphs)", stored.slug, len(stored.paragraphs))
         return stored
@@ -556,6 +674,9 @@ class Importer:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
                 raise
+        if any(r.status == ADDED for r in self._results):
+            await asyncio.to_thread(writer.flush)
+            await asyncio.to_thread(writer.save_index)
         results = tuple(r for r in slots if r is not None)
         return ImportSummary(results, seconds=time.perf_counter() - started)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus.articles import DEFAULT_CORPUS_DIR, import_running, load_corpus
+from bot.corpus.articles import DEFAULT_CORPUS_DIR, DuplicateArticleError, import_running, load_corpus
 from bot.corpus.bulk import ADDED, FAILED, PRESENT, CorpusWriter, Importer, import_sources, read_link_list
 from bot.corpus.fetch import Fetcher, FetchPolicy, address_refusal, check_url
 from bot.corpus.ingest import IngestError
@@ -326,3 +326,30 @@ def test_progress_on_a_terminal_is_a_bar_and_otherwise_one_line_per_item() -> No
     bar.close()
     out = stream.getvalue()
     assert "2/2" in out and "failed: b.md: no text" in out and "present=1" in out
+
+
+def test_the_writer_reads_unchanged_files_from_its_index_and_rereads_changed_ones(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.corpus.bulk as bulk
+
+    writer = CorpusWriter(corpus)
+    for i in range(3):
+        writer.add(Article(slug="", title=f"Indexed {i}", publisher="P", paragraphs=(f"Indexed text {i}.",)))
+    writer.flush()
+    writer.save_index()
+    assert (corpus / bulk.INDEX_PATH).is_file()
+
+    parsed: list[str] = []
+    real = bulk.parse_article
+    monkeypatch.setattr(bulk, "parse_article", lambda path, text: parsed.append(path.name) or real(path, text))
+    edited = corpus / "articles" / "indexed-1.md"
+    edited.write_text(edited.read_text("utf-8").replace("Indexed text 1.", "Edited text, longer than before."))
+    again = CorpusWriter(corpus)
+    assert parsed == ["indexed-1.md"]  # only the changed file is parsed
+    with pytest.raises(DuplicateArticleError, match="same text"):
+        again.add(Article(slug="", title="Other", publisher="P", paragraphs=("Edited text, longer than before.",)))
+    with pytest.raises(DuplicateArticleError, match="indexed-2"):
+        again.add(Article(slug="", title="Other", publisher="P", paragraphs=("Indexed text 2.",)))
+    stored = again.add(Article(slug="", title="Other", publisher="P", paragraphs=("Indexed text 1.",)))
+    assert stored.slug == "other"
