@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "sovereignty-bot/0.1 (news-corpus article import; one request at a time per page, retries back off)"
+USER_AGENT = "sovereignty-bot/0.1 (article import for a curated news corpus; at most 2 connections per site)"
 #: Media types a news feed is served with (besides text/html pages and the text types of Limits).
 FEED_CONTENT_TYPES: tuple[str, ...] = (
     "application/rss+xml",
@@ -232,7 +232,8 @@ class Fetcher:
         assert self._session is not None, "use `async with Fetcher(...)`"
         limits = self.policy.limits
         timeout = aiohttp.ClientTimeout(total=limits.fetch_timeout)
-        async with self._all, self._host_slot(url):
+        # the site's slot first: a download waiting for its site holds none of the four overall slots
+        async with self._host_slot(url), self._all:
             self.active += 1
             self.peak = max(self.peak, self.active)
             try:
