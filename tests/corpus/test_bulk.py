@@ -353,3 +353,37 @@ def test_the_writer_reads_unchanged_files_from_its_index_and_rereads_changed_one
         again.add(Article(slug="", title="Other", publisher="P", paragraphs=("Indexed text 2.",)))
     stored = again.add(Article(slug="", title="Other", publisher="P", paragraphs=("Indexed text 1.",)))
     assert stored.slug == "other"
+
+
+async def test_a_page_without_a_title_or_date_takes_the_feed_entrys(corpus: Path) -> None:
+    from tests.feeds import rss
+    from tests.webpages import serve
+
+    paragraphs = "".join(
+        f"<p>Paragraph {i} on where the provider keeps the data, which law reaches it, and who may ask.</p>"
+        for i in range(6)
+    )
+    page = f"<html><body><div>{paragraphs}</div></body></html>".encode()
+    extra = {"/untitled": ("text/html; charset=utf-8", page), "/feed.xml": ("application/rss+xml", b"")}
+    async with serve(extra) as site:
+        extra["/feed.xml"] = ("application/rss+xml", rss(site.base, [("/untitled", "The entry's own title")]))
+        summary = await import_sources(corpus, [site.url("/feed.xml")], policy=LOCAL)
+    [result] = summary.results
+    assert result.status == ADDED and result.title == "The entry's own title", result
+    assert result.article is not None and result.article.published == "2025-01-14"
+
+
+def test_cli_usage_errors_and_a_list_of_files(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.main import main
+
+    assert main(["add", "--corpus", str(corpus)]) == 2
+    assert "give at least one SOURCE" in capsys.readouterr().err
+    assert main(["add", str(MULTI_ARTICLES), "--title", "One for all", "--corpus", str(corpus)]) == 2
+    assert "apply to one file or page" in capsys.readouterr().err
+    links = tmp_path / "list.txt"
+    links.write_text("# not links\nnotes.md\n", encoding="utf-8")
+    code = main(["add", str(MULTI_ARTICLES / "gdpr-day-one.txt"), "--from-list", str(links), "--corpus", str(corpus),
+                 "--no-rebuild"])
+    out = capsys.readouterr().out
+    assert code == 1 and "1 added, 0 already present, 1 failed" in out and "'notes.md'" in out
+    assert not (corpus / ".cache" / "tokens").exists() or not any((corpus / ".cache" / "tokens").iterdir())
