@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|eval|run|glossary|add|list|remove|bench|bench-import|tune`.
+"""Command line: `python -m bot ask|eval|run|glossary|add|list|remove|gaps|stats|bench|bench-import|tune`.
 
 The parser and the dispatch; each command group's handling is in its own module of bot.cli, the
 work in the core. A command's module is imported only when it runs, so `ask` stays light.
@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.cli.common import add_corpus_option
+from bot.cli.common import add_corpus_option, add_history_options
 from bot.corpus.articles import CorpusError
 
 log = logging.getLogger("bot")
@@ -41,13 +41,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+", help="the question (quote it)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("--top-k", type=int, default=3, help="how many quotes at most (default 3)")
+    p.add_argument("--record", action="store_true",
+                   help="record the question in the history (<data-dir>/history.sqlite3); off by default")
     add_corpus_option(p)
+    add_history_options(p, days=False)
     p.set_defaults(func=_lazy("bot.cli.ask", "cmd_ask"))
 
     p = sub.add_parser("eval", help="measure retrieval on a question file")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
     p.add_argument("--misses", action="store_true", help="list the questions not answered at rank 1")
+    p.add_argument(
+        "--articles",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="where the files named by 'article:' are (repeatable; default: articles/ beside FILE)",
+    )
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.measure", "cmd_eval"))
 
@@ -89,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("slug")
     add_corpus_option(p)
     p.set_defaults(func=_lazy("bot.cli.corpus", "cmd_remove"))
+
+    p = sub.add_parser("gaps", help="questions the corpus could not answer, and answers voted down")
+    add_history_options(p)
+    add_corpus_option(p)  # only for article titles
+    p.set_defaults(func=_lazy("bot.cli.history", "cmd_gaps"))
+
+    p = sub.add_parser("stats", help="questions per day, answered share, answer times, citations, votes")
+    add_history_options(p)
+    p.set_defaults(func=_lazy("bot.cli.history", "cmd_stats"))
 
     sub.add_parser("bench", help="benchmark the search engine (see bench --help)", add_help=False)
     sub.add_parser("bench-import", help="time adding 1,000 articles in bulk against one by one (see --help)",

@@ -11,7 +11,7 @@ from bot.corpus.articles import DEFAULT_CORPUS_DIR
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.measure.evaluate import EvalFileError, evaluate, load_questions
+    from bot.measure.evaluate import EvalFileError, evaluate, load_questions, resolve_articles
 
     try:
         questions = load_questions(args.file)
@@ -19,13 +19,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     kb = load_knowledge(args)
-    summary, results = evaluate(questions, lambda q: kb.ask(q, top_k=5))
+    folders = args.articles or [args.file.parent / "articles"]
+    try:
+        slugs = resolve_articles(questions, kb.snapshot.articles, folders)
+    except EvalFileError as exc:
+        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    summary, results = evaluate(questions, lambda q: kb.ask(q, top_k=5), slugs)
     if args.json:
         payload = {
             "metrics": summary,
             "questions": [
                 {"q": r.question.q, "kind": r.question.kind, "expect": list(r.question.expect),
-                 "answered": r.answered, "rank": r.rank, "passage_ids": list(r.passage_ids)}
+                 "article": r.question.article or None, "expected_slug": r.expected_slug,
+                 "answered": r.answered, "rank": r.rank, "passage_ids": list(r.passage_ids),
+                 "article_slugs": list(r.article_slugs), "right_article": r.right_article}
                 for r in results
             ],
         }
@@ -33,8 +41,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     if args.misses:
         for r in results:
-            if r.question.expect and (r.rank != 1):
+            if r.question.expect and (r.rank != 1 or r.right_article is False):
                 print(f"  MISS rank={r.rank} answered={r.answered}: {r.question.q}  -> {r.passage_ids[:3]}")
+                if r.expected_slug is not None:
+                    cited = r.hit_slug or (r.article_slugs[0] if r.article_slugs else "nothing")
+                    print(f"       expected article {r.expected_slug}, cited {cited}")
             if not r.question.expect and r.answered:
                 print(f"  NOT REFUSED: {r.question.q}  -> {r.passage_ids[:1]}")
     s = summary
@@ -47,6 +58,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
           f"({s['refused_unanswerable_rate']:.0%})")
     print(f"answerable wrongly refused: {s['wrongly_refused']}/{s['answerable']} "
           f"({s['wrongly_refused_rate']:.0%})")
+    if "with_article" in s:
+        def share(value: float | None) -> str:
+            return "no hits" if value is None else f"{value:.0%}"
+
+        print(f"right article on hits: {share(s['right_article@1'])} at rank 1, "
+              f"{share(s['right_article@3'])} in the top 3 ({s['with_article']} questions name one)")
     return 0
 
 

@@ -25,7 +25,7 @@ from bot.engine.speller import Speller
 from bot.engine.synonyms import load_synonyms
 from bot.engine.text import clean_question, tokenize
 
-__all__ = ["CACHE_DIR", "CANDIDATES", "Knowledge", "Snapshot", "build_snapshot", "content_key"]
+__all__ = ["CACHE_DIR", "CANDIDATES", "Knowledge", "Snapshot", "build_snapshot", "content_key", "generation_of"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,15 @@ CANDIDATES = 20
 def content_key(article: Article) -> str:
     """Hash of an article's exact paragraphs: the tokens change whenever this does."""
     return hashlib.sha256("\n\n".join(article.paragraphs).encode("utf-8")).hexdigest()[:32]
+
+
+def generation_of(snapshot: Snapshot) -> str:
+    """A short id of the corpus generation a snapshot was built from (changes on every add, remove, edit).
+
+    The history database stores it with each question, so an answer can be traced to the corpus
+    it came from.
+    """
+    return hashlib.sha256(repr(snapshot.stamp).encode("utf-8")).hexdigest()[:12]
 
 
 def build_snapshot(corpus_dir: Path, *, previous: Snapshot | None = None) -> Snapshot:
@@ -97,6 +106,11 @@ class Knowledge:
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot
+
+    @property
+    def generation(self) -> str:
+        """The id of the corpus generation questions are answered from now (see `generation_of`)."""
+        return generation_of(self._snapshot)
 
     @property
     def corpus_dir(self) -> Path:

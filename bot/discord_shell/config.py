@@ -63,6 +63,9 @@ class Config:
     data_dir: Path = field(default_factory=lambda: Path.cwd() / "data")
     admin_role_ids: tuple[int, ...] = ()
     admin_user_ids: tuple[int, ...] = ()
+    # the question history (<data_dir>/history.sqlite3): on or off, and how many days it keeps
+    history: bool = True
+    history_days: int = 90
     # adding articles (/corpus add): limits, and how often shards look for each other's changes
     max_upload_bytes: int = 2 * 1024 * 1024
     max_download_bytes: int = 2 * 1024 * 1024
@@ -90,7 +93,12 @@ class Config:
 
     @property
     def feedback_path(self) -> Path:
+        """Where bots before the history database appended votes; imported once into the history."""
         return self.data_dir / "feedback.jsonl"
+
+    @property
+    def history_path(self) -> Path:
+        return self.data_dir / "history.sqlite3"
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes)
@@ -172,6 +180,12 @@ def _path(key: str, value: Any) -> Path:
     return Path(_str(key, value)).expanduser().resolve()
 
 
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"config key '{key}' must be true or false, not {value!r}")
+
+
 def _optional_bool(key: str, value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
@@ -231,6 +245,8 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "data_dir": _path,
     "admin_role_ids": _snowflakes,
     "admin_user_ids": _snowflakes,
+    "history": _bool,
+    "history_days": lambda k, v: _int(k, v, minimum=1, maximum=3650),
     "max_upload_bytes": lambda k, v: _int(k, v, minimum=1, maximum=100 * 1024 * 1024),
     "max_download_bytes": lambda k, v: _int(k, v, minimum=1, maximum=100 * 1024 * 1024),
     "fetch_timeout_seconds": lambda k, v: _number(k, v, minimum=0.1, maximum=600.0),

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPIRED",
+    "THANKS",
+    "VOTE_NOT_SAVED",
     "AnswerButtons",
     "AnswerRecord",
     "AnswerStore",
@@ -53,6 +55,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+THANKS = "Thanks for the feedback! It helps us improve the answers."
+VOTE_NOT_SAVED = (
+    "Sorry, your vote could not be saved just now (the bot's feedback storage is not available). "
+    "Please try again later."
+)
 EXPIRED = "This answer has expired — please ask again (with `/ask` or by mentioning me)."
 GLOSSARY_EXPIRED = "This list has changed since it was sent — run `/glossary` again for the current one."
 NOT_YOURS = (
@@ -174,14 +181,15 @@ class AnswerStore:
 
 
 Rebuild = Callable[[str], Awaitable[Pages]]
-RecordVote = Callable[[str, Sequence[str], str], Awaitable[None]]
+#: Stores a vote (the answer's record, the passage ids on screen, "up"/"down"); raises when it could not.
+RecordVote = Callable[[AnswerRecord, Sequence[str], str], Awaitable[None]]
 
 
 class AnswerButtons:
     """Owned by the ask extension: remembers answers, rebuilds them after a restart, records votes.
 
     `rebuild(question)` answers the question again (off the loop) with every page; `record_vote`
-    is the one feedback storage call.
+    is the one feedback storage call (it raises when the vote was not stored).
     """
 
     MEMORY = 500  # answers kept in memory; older ones are read back from disk
@@ -240,6 +248,10 @@ class AnswerButtons:
         voters.add(user_id)
         return True
 
+    def forget_vote(self, key: str, user_id: int) -> None:
+        """A vote that could not be stored does not count: the person may try again."""
+        self._voters.get(key, set()).discard(user_id)
+
 
 def _service(interaction: discord.Interaction) -> AnswerButtons | None:
     cog = interaction.client.get_cog("Ask")  # type: ignore[attr-defined]
@@ -294,6 +306,10 @@ class _StatefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r
 
     async def handle(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError
+
+
+#: The base for persistent buttons of other extensions (e.g. /gaps paging).
+StatefulButton = _StatefulButton
 
 
 def _page_buttons(key: str, page: int, count: int) -> list[discord.ui.Item[Any]]:
@@ -379,9 +395,20 @@ class VoteButton(_StatefulButton, template=rf"ask:vote:(?P<vote>up|down):(?P<key
             await send_ephemeral(interaction, "You already rated this answer — thank you!")
             return
         shown = list(record.pages[self.page]) if self.page < len(record.pages) else []
-        # acknowledge first: the storage call runs in a worker thread that may be queued
-        await send_ephemeral(interaction, "Thanks for the feedback! It helps us improve the answers.")
-        await service.record_vote(record.question, shown, self.vote)
+        # store first (off the loop, in the history's worker thread), thank only once it is stored;
+        # a write that waits on a busy database is deferred so the click is acknowledged in time
+        task = asyncio.ensure_future(service.record_vote(record, shown, self.vote))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            await interaction.response.defer()
+        try:
+            await task
+        except Exception:
+            log.warning("could not store a %s vote on answer %s", self.vote, self.key, exc_info=True)
+            service.forget_vote(self.key, interaction.user.id)
+            await send_ephemeral(interaction, VOTE_NOT_SAVED)
+            return
+        await send_ephemeral(interaction, THANKS)
 
 
 class LegacyAnswerButton(_StatefulButton, template=r"(ask:(more|prev|vote:up|vote:down)|glossary:(prev|next))"):

@@ -53,11 +53,12 @@ def no_answer_text(answer: Answer, coverage: str = "") -> str:
 
 
 def page_messages(answer: Answer, quotes: Sequence[Quote], *, header: str | None = None,
-                  coverage: str = "", limit: int = LIMITS.content) -> list[str]:
+                  coverage: str = "", limit: int = LIMITS.content, notes: Sequence[str] = ()) -> list[str]:
     """One page of an answer as one or more messages of at most `limit` characters, split between quotes."""
     if not answer.answered or not quotes:
         return [no_answer_text(answer, coverage)]
     blocks = [f"*{trim_words(header, 200)}*"] if header else []
+    blocks += [f"*{trim_words(n, 500)}*" for n in notes if n.strip()]
     blocks += [quote_block(q, limit) for q in quotes]
     messages: list[str] = []
     current = ""

@@ -28,7 +28,16 @@ CONTEXT_REPEAT = 2
 #: Document frequency assumed for a word the corpus never uses (cross-validated, see README).
 UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
-TITLE_WEIGHT = 0.3
+TITLE_WEIGHT = 3.0
+#: The year of publication counts as a word of the title.
+YEAR_IN_TITLE = True
+#: Share of a title word's BM25 weight taken out of a passage of that article: the title already
+#: says every passage is about it, so within an article the words the question asks besides the
+#: subject decide (else the lead paragraph, which repeats the title, wins every question).
+TITLE_DISCOUNT = 0.5
+#: Candidates fetched before the title reorders them (times k, at least CANDIDATES_MIN).
+CANDIDATES_PER_K = 4
+CANDIDATES_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,15 @@ def _subject_terms(
     return out
 
 
+@lru_cache(maxsize=65536)
+def _text_terms(text: str) -> frozenset[str]:
+    """The terms of a passage's own text, without its merged heading or caption: the paragraph a
+    passage goes on from is its text ("Microsoft CEO Satya Nadella" under a photo says nothing)."""
+    from bot.engine.text import tokenize
+
+    return frozenset(tokenize(text))
+
+
 def _engine(tokens: Sequence[Sequence[str]], variant: str, k1: float, b: float) -> BM25Index:
     return BM25Index(tokens, variant=variant, k1=k1, b=b)
 
@@ -118,10 +136,27 @@ class SearchIndex:
         self._doc_freq_together = lru_cache(maxsize=4096)(self._intersect)
         title_terms: dict[str, frozenset[str]] = {}
         if title_tokens is not None:
-            title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+            # the year an article appeared is part of what it is about: "the 2016 transatlantic deal"
+            title_terms = {
+                a.slug: frozenset(t) | ({a.published[:4]} if YEAR_IN_TITLE and a.published else frozenset())
+                for a, t in zip(articles, title_tokens, strict=True)
+            }
         # with several articles the title also scores and matches (see `search`)
         self._titles = title_terms if len(articles) > 1 else {}
         self.subject_terms = _subject_terms(self.passages, self._sets, title_terms)
+        self._ranges: dict[str, range] | None = None
+
+    def article_passages(self, slug: str) -> range:
+        """Positions of an article's passages (they are stored in article order)."""
+        if self._ranges is None:
+            ranges: dict[str, list[int]] = {}
+            for i, p in enumerate(self.passages):
+                ranges.setdefault(p.article_slug, [i, i])[1] = i
+            self._ranges = {k: range(a, b + 1) for k, (a, b) in ranges.items()}
+        return self._ranges.get(slug, range(0))
+
+    def passage_terms_at(self, i: int) -> frozenset[str]:
+        return self._sets[i]
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25
@@ -170,9 +205,11 @@ class SearchIndex:
         if self._bm25 is None or not terms or k <= 0:
             return []
         # take more than k when a title bonus may reorder the top
-        want = k if not self._titles else max(k * 4, 20)
-        ranked = self._bm25.top_k(list(terms), want)
+        want = k if not self._titles else max(k * CANDIDATES_PER_K, CANDIDATES_MIN)
+        terms = list(terms)
+        ranked = self._bm25.top_k(terms, want)
         qset = set(terms)
+        discount = self._title_discount(ranked, terms) if self._titles and TITLE_DISCOUNT else {}
         scored: list[tuple[float, int, Hit]] = []
         for idx, score in ranked:
             passage = self.passages[idx]
@@ -181,10 +218,10 @@ class SearchIndex:
                 # the article's title is every passage's context: it adds to the score and its
                 # words count as matched, so "What did Schrems II decide?" finds that article
                 title = qset & self._titles.get(passage.article_slug, frozenset())
-                score += TITLE_WEIGHT * sum(self.weight(t) for t in title)
+                score += TITLE_WEIGHT * sum(self.weight(t) for t in title) - discount.get(idx, 0.0)
                 matched |= title
             before = (
-                qset & self._sets[idx - 1]
+                qset & _text_terms(self.passages[idx - 1].text)
                 if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug
                 else frozenset()
             )
@@ -192,6 +229,31 @@ class SearchIndex:
             scored.append((-float(score), idx, hit))
         scored.sort(key=lambda item: item[:2])
         return [hit for _, _, hit in scored[:k]]
+
+
+    def _title_discount(self, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> dict[int, float]:
+        """Per candidate, what to take off its score so its title's words weigh the same in every
+        passage of its article: what they earn in it, less what they earn in the article's best
+        candidate for them (so the article keeps its strength, and within it the rest decides)."""
+        assert self._bm25 is not None
+        docs = np.array([idx for idx, _ in ranked], dtype=np.int64)
+        slugs = [self.passages[idx].article_slug for idx in docs.tolist()]
+        earned = np.zeros(len(docs))
+        counts: dict[str, int] = {}
+        for t in terms:
+            counts[t] = counts.get(t, 0) + 1
+        for term, count in counts.items():
+            in_title = np.array([term in self._titles.get(slug, ()) for slug in slugs])
+            if in_title.any():
+                earned += np.where(in_title, self._bm25.term_weights(term, docs), 0.0) * count
+        best: dict[str, float] = {}
+        for slug, w in zip(slugs, earned.tolist(), strict=True):
+            best[slug] = max(best.get(slug, 0.0), w)
+        return {
+            idx: TITLE_DISCOUNT * (w - best[slug])
+            for idx, slug, w in zip(docs.tolist(), slugs, earned.tolist(), strict=True)
+            if best[slug] > w
+        }
 
 
 TOKEN_SIGNATURE = _token_signature()

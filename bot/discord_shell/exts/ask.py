@@ -7,28 +7,33 @@ loop, renders with `bot.discord_shell.embeds` and sends. Ranking and quoting are
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import re
-import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.corpus.history import QuestionRecord, VoteRecord
 from bot.discord_shell.checks import MAX_QUESTION_CHARS, UserCooldown, check_question
 from bot.discord_shell.embeds import answer_embeds
 from bot.discord_shell.markup import read_markup
-from bot.discord_shell.persistent import ANSWER_ITEMS, KEEP_DAYS, AnswerButtons, AnswerStore, answer_view
+from bot.discord_shell.persistent import (
+    ANSWER_ITEMS,
+    KEEP_DAYS,
+    AnswerButtons,
+    AnswerRecord,
+    AnswerStore,
+    answer_view,
+)
 from bot.discord_shell.plain import can_embed, page_messages, send_plain_reply
 from bot.discord_shell.views import ExpiringView, send_ephemeral
-from bot.engine.models import Answer, Quote
+from bot.engine.models import Answer, Quote, source_summary
 
 if TYPE_CHECKING:
     from bot.corpus.knowledge import Knowledge
@@ -48,58 +53,45 @@ class Reply:
     answer: Answer
     pages: tuple[tuple[Quote, ...], ...]  # page 0 is the answer's own quotes
     coverage: str = ""
+    generation: str = ""  # the corpus generation it was answered from (for the history)
 
     @property
     def total_quotes(self) -> int:
         return sum(len(p) for p in self.pages)
 
     def header(self, page: int) -> str | None:
-        if len(self.pages) <= 1:
-            return None
-        first = sum(len(p) for p in self.pages[:page]) + 1
-        last = first + len(self.pages[page]) - 1
-        return f"Sources {first}–{last} of {self.total_quotes} (page {page + 1} of {len(self.pages)})"
+        """The page's line above the quotes: how many articles and years it spans, and the paging."""
+        parts = [source_summary(self.pages[page])] if self.pages else []
+        if len(self.pages) > 1:
+            first = sum(len(p) for p in self.pages[:page]) + 1
+            last = first + len(self.pages[page]) - 1
+            parts.append(f"Sources {first}–{last} of {self.total_quotes} (page {page + 1} of {len(self.pages)})")
+        return " · ".join(p for p in parts if p) or None
+
+    def notes(self, page: int) -> tuple[str, ...]:
+        """The engine's notes ("Read as: ...", "A newer article also covers this ...") on page 1."""
+        return self.answer.notes if page == 0 else ()
 
     def embeds(self, page: int = 0) -> list[discord.Embed]:
         quotes = self.pages[page] if self.pages else ()
-        return answer_embeds(self.answer, coverage=self.coverage, quotes=quotes, header=self.header(page))
+        return answer_embeds(
+            self.answer, coverage=self.coverage, quotes=quotes, header=self.header(page), notes=self.notes(page)
+        )
 
 
 def build_reply(kb: Knowledge, question: str, top_k: int, limit: int) -> Reply:
     """Runs in a worker thread: the answer, plus further passages for "More sources"."""
+    generation = kb.generation
     answer = kb.ask(question, top_k=top_k)
     if not answer.answered or not answer.quotes:
-        return Reply(answer=answer, pages=(), coverage=kb.coverage())
+        return Reply(answer=answer, pages=(), coverage=kb.coverage(), generation=generation)
     pages: list[tuple[Quote, ...]] = [tuple(answer.quotes)]
     if limit > len(answer.quotes):
         shown = {q.citation.passage_id for q in answer.quotes}
         extra = [q for q in kb.ask(question, top_k=limit).quotes if q.citation.passage_id not in shown]
         extra = extra[: max(limit - len(answer.quotes), 0)]
         pages.extend(tuple(extra[i : i + top_k]) for i in range(0, len(extra), top_k))
-    return Reply(answer=answer, pages=tuple(pages))
-
-
-class FeedbackLog:
-    """Appends one JSON object per vote to `<data_dir>/feedback.jsonl`; never names the voter."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-
-    def _append(self, line: str) -> None:
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-
-    async def record(self, question: str, passage_ids: Sequence[str], vote: str) -> None:
-        entry = {
-            "question": question,
-            "passage_ids": list(passage_ids),
-            "vote": vote,
-            "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        await asyncio.to_thread(self._append, json.dumps(entry, ensure_ascii=False))
+    return Reply(answer=answer, pages=tuple(pages), generation=generation)
 
 
 class Ask(commands.Cog):
@@ -109,9 +101,8 @@ class Ask(commands.Cog):
         self.bot = bot
         config = bot.config
         self.cooldown = UserCooldown(config.cooldown_questions, config.cooldown_seconds)
-        self.feedback = FeedbackLog(config.feedback_path)
         # the buttons under answers; they outlive this process (see bot.discord_shell.persistent)
-        self.buttons = AnswerButtons(AnswerStore(config.data_dir / "answers"), self._reply_for, self.feedback.record)
+        self.buttons = AnswerButtons(AnswerStore(config.data_dir / "answers"), self._reply_for, self._store_vote)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*ANSWER_ITEMS)
@@ -130,9 +121,28 @@ class Ask(commands.Cog):
             build_reply, self.bot.knowledge, question, config.top_k, config.more_sources_limit
         )
 
-    async def _view(self, reply: Reply, asker_id: int) -> ExpiringView:
+    async def _view(self, reply: Reply, asker_id: int) -> tuple[ExpiringView, AnswerRecord]:
         record = await self.buttons.remember(reply, asker_id)
-        return answer_view(record, timeout=self.bot.config.view_timeout_seconds)
+        return answer_view(record, timeout=self.bot.config.view_timeout_seconds), record
+
+    def _record(self, key: str, question: str, reply: Reply, answer_ms: float,
+                guild_id: int | None, channel_id: int | None, *, dm: bool) -> None:
+        """Queue the question for the history (no user is named; DMs keep no ids). Never blocks."""
+        answer = reply.answer
+        in_guild = not dm
+        self.bot.history.record_question(QuestionRecord(
+            key=key, question=question, answered=answer.answered, place="guild" if in_guild else "dm",
+            guild_id=guild_id if in_guild else None, channel_id=channel_id if in_guild else None,
+            reason=answer.reason, lacking=answer.lacking,
+            passage_ids=tuple(q.citation.passage_id for q in answer.quotes), generation=reply.generation,
+            answer_ms=round(answer_ms, 3),
+        ))
+
+    async def _store_vote(self, record: AnswerRecord, passage_ids: Sequence[str], vote: str) -> None:
+        """A vote goes to the history, linked to its question by the answer key (raises if not stored)."""
+        await self.bot.history.record_vote(
+            VoteRecord(record.question, tuple(passage_ids), vote, question_key=record.key)
+        )
 
     def _channel_name(self, channel_id: int) -> str | None:
         return getattr(self.bot.get_channel(channel_id), "name", None)
@@ -155,12 +165,16 @@ class Ask(commands.Cog):
         if wait:
             await send_ephemeral(interaction, self._cooldown_note(wait))
             return
+        started = time.perf_counter()
         task = asyncio.ensure_future(self._reply_for(check.question))
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done:  # slow corpus (e.g. mid-reload): acknowledge now, answer when ready
             await interaction.response.defer(thinking=True)
         reply = await task
-        view = await self._view(reply, interaction.user.id)
+        answer_ms = (time.perf_counter() - started) * 1000
+        view, record = await self._view(reply, interaction.user.id)
+        self._record(record.key, check.question, reply, answer_ms, interaction.guild_id, interaction.channel_id,
+                     dm=interaction.guild_id is None)
         if interaction.response.is_done():
             view.message = await interaction.followup.send(embeds=reply.embeds(), view=view, wait=True)
         else:
@@ -218,13 +232,18 @@ class Ask(commands.Cog):
             if wait:
                 await self._send_reply(message, content=self._cooldown_note(wait), delete_after=max(wait, 5.0))
                 return
+            started = time.perf_counter()
             reply = await self._reply_for(check.question)
-            view = await self._view(reply, message.author.id)
+            answer_ms = (time.perf_counter() - started) * 1000
+            view, record = await self._view(reply, message.author.id)
+            guild_id = message.guild.id if message.guild is not None else None
+            dm = isinstance(message.channel, discord.DMChannel | discord.GroupChannel)
+            self._record(record.key, check.question, reply, answer_ms, guild_id, message.channel.id, dm=dm)
             if can_embed(message.channel, message.guild.me if message.guild else None):
                 view.message = await self._send_reply(message, embeds=reply.embeds(), view=view)
             else:  # no Embed Links here: Discord would drop the embeds and leave an empty message
                 texts = page_messages(reply.answer, reply.pages[0] if reply.pages else (), header=reply.header(0),
-                                      coverage=reply.coverage)
+                                      coverage=reply.coverage, notes=reply.notes(0))
                 view.message = await send_plain_reply(message, texts, view)
         except Exception:
             log.exception("error while answering message %s", message.id)

@@ -30,7 +30,7 @@ from bot.corpus.articles import CorpusError
 from bot.corpus.bulk import ADDED, FAILED, PRESENT, Importer, ImportSummary, ItemResult, single_item
 from bot.corpus.fetch import FetchPolicy
 from bot.corpus.ingest import IngestError, Limits, Metadata, format_size, is_url, parse_content_type
-from bot.discord_shell.checks import is_admin
+from bot.discord_shell.checks import may_administer
 from bot.engine.text import plural
 
 if TYPE_CHECKING:
@@ -212,8 +212,7 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="Add, lis
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         """Checked on every invocation, whatever Discord showed the member."""
-        perms = interaction.permissions
-        if is_admin(interaction.user, self.bot.config) or (interaction.guild_id and perms.manage_guild):
+        if may_administer(interaction, self.bot.config):
             return True
         log.info("refused /corpus for user %s (not an admin)", interaction.user.id)
         raise app_commands.CheckFailure(REFUSAL)
