@@ -55,6 +55,7 @@ class FeedSite:
     served: int = 0
     #: requests wait (up to a few seconds) until this many are in flight, so concurrency shows
     rendezvous: int = 1
+    user_agents: set[str] = field(default_factory=set)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -116,6 +117,7 @@ async def serve_feed_site(*, max_wait: float = 5.0) -> AsyncIterator[FeedSite]:
     async def track(request: web.Request, handler):  # type: ignore[no-untyped-def]
         s = site()
         s.hits[request.path] += 1
+        s.user_agents.add(request.headers.get("User-Agent", ""))
         s.in_flight += 1
         s.peak = max(s.peak, s.in_flight)
         async with arrived:

@@ -171,7 +171,7 @@ async def test_retries_back_off_then_give_up_and_the_user_agent_says_who(corpus:
     assert moved.url.endswith(page_path(GOOD[0]))
     from bot.corpus.fetch import USER_AGENT
 
-    assert "sovereignty-bot" in USER_AGENT
+    assert site.user_agents == {USER_AGENT} and USER_AGENT.startswith("sovereignty-bot/")
 
 
 async def test_loopback_and_private_addresses_are_refused_without_allow_private(corpus: Path) -> None:
