@@ -103,6 +103,13 @@ def cmd_bench(argv: list[str]) -> int:
     return bench_main(argv, answer_fn=kb.ask, vocabulary_texts=texts)
 
 
+def cmd_bench_import(argv: list[str]) -> int:
+    """Time bulk import against adding one by one (bot.measure.bench_import)."""
+    from bot.measure.bench_import import main as bench_import_main
+
+    return bench_import_main(argv)
+
+
 def cmd_tune(argv: list[str]) -> int:
     from bot.measure.tune import main as tune_main
 

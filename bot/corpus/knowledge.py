@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot.corpus.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, load_corpus
+from bot.corpus.articles import DEFAULT_CORPUS_DIR, articles_dir, corpus_stamp, import_running, load_corpus
 from bot.corpus.token_cache import TokenCache
 from bot.engine.answer import build_answer
 from bot.engine.followup import read_in_conversation
@@ -209,6 +209,8 @@ class Knowledge:
             try:
                 if self._reload_lock is not None and self._reload_lock.locked():
                     continue  # our own add/remove is rebuilding; look again next tick
+                if await asyncio.to_thread(import_running, self._snapshot.corpus_dir):
+                    continue  # a bulk import is writing: reload once, when it is done
                 if await asyncio.to_thread(self.changed_on_disk):
                     log.info("corpus changed on disk; reloading")
                     await self.reload(only_if_changed=True)

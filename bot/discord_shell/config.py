@@ -79,6 +79,8 @@ class Config:
         "text/html", "application/xhtml+xml", "text/plain", "text/markdown", "text/x-markdown",
     )
     corpus_watch_seconds: float = 3.0
+    # links to loopback/private addresses (a feed's entries included): refused unless this is on
+    allow_private_urls: bool = False
     log_level: str = "INFO"
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
@@ -277,6 +279,7 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "allowed_content_types": _content_types,
     # 0 turns the watcher off (a single bot process never needs it)
     "corpus_watch_seconds": lambda k, v: _number(k, v, minimum=0.0, maximum=3600.0),
+    "allow_private_urls": lambda k, v: bool(_optional_bool(k, v)),
     "log_level": _log_level,
     "shard_count": _optional(lambda k, v: _int(k, v, minimum=1)),
     "shard_ids": _shard_ids,
