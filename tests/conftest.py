@@ -38,6 +38,7 @@ def write_bot_config(path: Path, fake: FakeDiscord, data_dir: Path, **overrides:
         "guild_ids": [fake.guild_id],
         "cooldown_seconds": 0,
         "log_level": "DEBUG",
+        "allow_private_urls": True,  # the test pages are served on 127.0.0.1
     }
     settings.update(overrides)
     path.write_text(yaml.safe_dump(settings), encoding="utf-8")

@@ -28,6 +28,8 @@ def render_text(answer: Answer, *, coverage: str = "", width: int = 100, ansi: b
         if coverage:
             lines.append(coverage)
         return "\n".join(lines)
+    if answer.sources:
+        lines.append(f"{answer.sources}:")
     for i, quote in enumerate(answer.quotes, start=1):
         c = quote.citation
         body = markdown_to_terminal(quote.marked, ansi=ansi)

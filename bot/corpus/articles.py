@@ -309,6 +309,44 @@ def _lock_unless(corpus_dir: Path, locked: bool) -> contextlib.AbstractContextMa
     return contextlib.nullcontext() if locked else corpus_lock(corpus_dir)
 
 
+#: Held (shared) by every bulk import while it writes; the corpus watcher waits for it to go.
+IMPORT_LOCK_NAME = ".import.lock"
+
+
+@contextlib.contextmanager
+def import_in_progress(corpus_dir: Path) -> Iterator[None]:
+    """Mark a bulk import as running (a shared flock on `<corpus>/.import.lock`), so processes that
+    watch the corpus reload once when the batch is written, not after every article. The kernel
+    drops the lock when the process dies, so a killed import never leaves a stale marker."""
+    path = Path(corpus_dir) / IMPORT_LOCK_NAME
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def import_running(corpus_dir: Path) -> bool:
+    """True while some process (this one included) holds `import_in_progress` on the corpus."""
+    path = Path(corpus_dir) / IMPORT_LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 def normalise_url(url: str) -> str:
     """For duplicate detection: scheme and host lower-cased, no fragment, no trailing slash, no www."""
     parts = urlsplit(url.strip())

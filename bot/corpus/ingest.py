@@ -477,6 +477,131 @@ def _extract_html(html: str | bytes, url: str | None) -> tuple[dict[str, str], s
     return meta, doc.text
 
 
+# --- a plain-text article's header lines ---------------------------------------------------------
+#
+# Saved articles often carry, between the title and the first paragraph, a few short lines such as
+# "Data Transfer Monitor | 10 July 2023", "By the X staff, 17 November 2016" or the article's link.
+# They are the article's metadata, not its text: read the date, link and publisher from them and
+# leave them out of the paragraphs (so a quote never is a dateline, and the citation has its date).
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_RE = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_HEADER_DATE_RES = (
+    re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"),  # 2023-05-22
+    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(\d{4})\b", re.IGNORECASE),  # 10 July 2023
+    re.compile(r"\b" + _MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.IGNORECASE),  # July 10, 2023
+)
+_HEADER_URL_RE = re.compile(r"^(?:(?:source|link|url|originally published at)\s*:\s*)?(https?://\S+)$", re.I)
+_HEADER_MAX_LINES = 4
+_HEADER_MAX_CHARS = 140
+_SEPARATORS_RE = re.compile(r"\s+[|\u2022\u00b7\u2013\u2014-]\s+|\s*\|\s*|,\s+")
+_DATE_WORDS_RE = re.compile(r"^(published|updated|posted|on)\s*:?\s*", re.IGNORECASE)
+_BYLINE_RE = re.compile(r"^by\s+(?:the\s+)?(.+?)(?:\s+(?:staff|newsroom|desk|team|reporters?|editors?))?$", re.I)
+
+
+def header_date(line: str) -> str | None:
+    """The first date written in a header line, as YYYY-MM-DD, or None."""
+    import datetime as dt
+
+    for i, rx in enumerate(_HEADER_DATE_RES):
+        m = rx.search(line)
+        if not m:
+            continue
+        if i == 0:
+            year, month, day = (int(g) for g in m.groups())
+        elif i == 1:
+            day, month, year = int(m.group(1)), _MONTHS[m.group(2).lower()], int(m.group(3))
+        else:
+            month, day, year = _MONTHS[m.group(1).lower()], int(m.group(2)), int(m.group(3))
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _header_kind(line: str) -> str | None:
+    """'url', 'date' (a line that holds a date) or None (not a header line)."""
+    if len(line) > _HEADER_MAX_CHARS:
+        return None
+    if _HEADER_URL_RE.match(line):
+        return "url"
+    if line.endswith((".", "?", "!", ":", ";", '"', "\u201d")) and not line.endswith(("Ltd.", "Inc.")):
+        return None
+    if header_date(line):
+        return "date"
+    return None
+
+
+def _publisher_from(line: str) -> str | None:
+    """The publication named in a header line ("Data Transfer Monitor | 10 July 2023")."""
+    for part in _SEPARATORS_RE.split(line):
+        part = _DATE_WORDS_RE.sub("", part.strip())
+        if not part or header_date(part) or re.fullmatch(r"[\d\s:apm.]+", part, re.I):
+            continue
+        m = _BYLINE_RE.match(part)
+        if m:
+            part = m.group(1).strip()
+        if 2 <= len(part) <= 80 and part[0].isupper():
+            return part
+        return None
+    return None
+
+
+def read_header(paragraphs: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """Split leading header lines off a plain-text body: (metadata, paragraphs, removed lines).
+
+    A header is at most four short lines before the first paragraph that are a link or hold a date,
+    and a short line right before such a line (the publication's name). Nothing is taken when no
+    line holds a date or a link, so an article that starts with its text keeps every paragraph.
+    """
+    kinds = [_header_kind(p) for p in paragraphs[:_HEADER_MAX_LINES]]
+    last = max((i for i, k in enumerate(kinds) if k), default=-1)
+    if last < 0:
+        return {}, paragraphs, []
+    head = paragraphs[: last + 1]
+    # Every line of the header is short and not a sentence; a non-date line must be a name.
+    for line, kind in zip(head, kinds):
+        if kind is None and (len(line) > 80 or line.endswith((".", "?", "!", ":", ";")) or len(line.split()) > 10):
+            return {}, paragraphs, []
+    if len(paragraphs) == len(head):
+        return {}, paragraphs, []
+    meta: dict[str, str] = {}
+    for line, kind in zip(head, kinds):
+        if kind == "url":
+            meta.setdefault("url", _HEADER_URL_RE.match(line).group(1))
+        elif kind == "date":
+            meta.setdefault("published", header_date(line) or "")
+            publisher = _publisher_from(line)
+            if publisher:
+                meta.setdefault("publisher", publisher)
+        else:
+            publisher = _publisher_from(line)
+            if publisher:
+                meta.setdefault("publisher", publisher)
+    return meta, paragraphs[last + 1 :], head
+
+
 # --- putting it together -------------------------------------------------------------------------
 
 
@@ -545,6 +670,7 @@ def make_draft(
         if sum(len(p) for p in paragraphs) < 80:
             raise IngestError("No article text was found on that page (only menus, links or scripts).")
         found = extracted
+        removed = cleaned.removed
     else:
         text = decode_text(data, charset)
         front, body = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -554,7 +680,9 @@ def make_draft(
         title = front.get("title") or cleaned.title
         if front.get("title") and paragraphs and paragraphs[0] == front["title"]:
             paragraphs.pop(0)
-        found = front
+        header, paragraphs, head = read_header(paragraphs)
+        found = {**header, **front}
+        removed = cleaned.removed + tuple(head)
     # What the person adding says wins over what the source says.
     title = " ".join((metadata.title or title or "").split())
     if not title:
@@ -580,7 +708,7 @@ def make_draft(
         url=url,
         published=published,
         kind=kind,
-        removed=cleaned.removed,
+        removed=removed,
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.corpus.articles import (
@@ -19,6 +21,7 @@ from bot.corpus.articles import (
     articles_dir,
     body_hash,
     corpus_stamp,
+    import_running,
     load_corpus,
     normalise_url,
     parse_article,
@@ -29,12 +32,13 @@ from bot.corpus.snapshot_file import (
     SnapshotUnusable,
     Stamp,
     corpus_generation,
-    generation_of,
+    make_generation,
     read_snapshot,
     write_snapshot,
 )
 from bot.corpus.token_cache import TokenCache
 from bot.engine.answer import build_answer
+from bot.engine.followup import read_in_conversation
 from bot.engine.glossary import Glossary, merge_alias_groups
 from bot.engine.models import Answer, Article, Passage, format_date
 from bot.engine.passages import split_article
@@ -53,7 +57,10 @@ from bot.engine.store import (
 )
 from bot.engine.text import clean_question, tokenize
 
-__all__ = ["CACHE_DIR", "CANDIDATES", "SNAPSHOT_FILE", "Knowledge", "Snapshot", "build_snapshot", "content_key"]
+__all__ = [
+    "CACHE_DIR", "CANDIDATES", "SNAPSHOT_FILE", "Knowledge", "Snapshot", "build_snapshot", "content_key",
+    "generation_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +78,15 @@ def content_key(article: Article) -> str:
     return hashlib.sha256("\n\n".join(article.paragraphs).encode("utf-8")).hexdigest()[:32]
 
 
+def generation_of(snapshot: Snapshot) -> str:
+    """A short id of the corpus generation a snapshot was built from (changes on every add, remove, edit).
+
+    The history database stores it with each question, so an answer can be traced to the corpus
+    it came from.
+    """
+    return hashlib.sha256(repr(snapshot.stamp).encode("utf-8")).hexdigest()[:12]
+
+
 def _code_signature() -> str:
     """Everything besides the corpus that decides a snapshot's arrays: the tokenizer, BM25's
     parameters, the speller's rules and its word list's version, the store's format."""
@@ -84,6 +100,7 @@ def _code_signature() -> str:
         wordfreq_version = "?"
     parts = [
         TOKEN_SIGNATURE, search.BM25_VARIANT, repr(search.BM25_K1), repr(search.BM25_B),
+        repr(search.TITLE_WEIGHT), repr(search.YEAR_IN_TITLE),
         f"store{store.STORE_FORMAT}", wordfreq_version, repr(speller.COMMON_ZIPF),
         speller._WORD_RE.pattern, speller._ACRONYM_RE.pattern, speller._CASED_WORD_RE.pattern,
         speller._PHRASE_RE.pattern, speller._CAMEL_RE.pattern,
@@ -289,14 +306,16 @@ def _build_and_save(corpus_dir: Path, previous: Snapshot | None, why: tuple[int,
     return snap
 
 
-def _updated(snapshot: Snapshot, slug: str, *, added: bool) -> Snapshot | None:
+def _updated(
+    snapshot: Snapshot, slug: str, *, added: bool, generation: Generation | None = None
+) -> Snapshot | None:
     """The snapshot after one article file was added or removed, updated from `snapshot` and that
     article alone; None when anything else changed on disk too (then a full build is needed)."""
     store = snapshot.store
     corpus_dir = snapshot.corpus_dir
     if not isinstance(store, Store) or "aux" not in store.meta:
         return None
-    generation = corpus_generation(corpus_dir)
+    generation = generation or corpus_generation(corpus_dir)
     name = f"{slug}.md"
     before = {e for e in snapshot.stamp if e[0] != name}
     after = {e for e in generation.articles if e[0] != name}
@@ -321,10 +340,55 @@ def _updated(snapshot: Snapshot, slug: str, *, added: bool) -> Snapshot | None:
     return _snapshot_of(corpus_dir, new, generation)
 
 
+def refresh_snapshot(corpus_dir: Path, before: tuple[tuple[str, int, int], ...]) -> Snapshot:
+    """The snapshot after articles were added or removed since the article files were `before`
+    (their `corpus_stamp`): the saved snapshot of that state updated one article at a time, or a
+    full build when the files changed otherwise (an edit) or no snapshot of that state is saved.
+
+    What a bulk import calls once at its end: the other articles are not read or tokenised again.
+    """
+    from bot.corpus.articles import corpus_lock
+
+    corpus_dir = Path(corpus_dir)
+    try:
+        lock = corpus_lock(corpus_dir)
+        lock.__enter__()
+    except OSError:
+        return build_snapshot(corpus_dir)
+    try:
+        generation = corpus_generation(corpus_dir)
+        old = {name: (size, mtime) for name, size, mtime in before}
+        now = {name: (size, mtime) for name, size, mtime in generation.articles}
+        added = [n for n in now if n not in old]
+        removed = [n for n in old if n not in now]
+        if any(now[n] != old[n] for n in now if n in old) or not (added or removed):
+            return build_snapshot(corpus_dir, locked=True)
+        prior = make_generation(tuple(before), generation.aux)
+        try:
+            store = read_snapshot(corpus_dir / SNAPSHOT_FILE, snapshot_stamp(prior))
+        except (OSError, SnapshotUnusable):
+            return build_snapshot(corpus_dir, locked=True)
+        if "aux" not in store.meta:
+            store.meta["aux"] = prior.aux
+        snap = _snapshot_of(corpus_dir, store, prior)
+        stamp = set(before)
+        for name in removed + added:
+            target = {e for e in stamp if e[0] != name} | ({(name, *now[name])} if name in now else set())
+            step = make_generation(tuple(sorted(target)), generation.aux)
+            updated = _updated(snap, name.removesuffix(".md"), added=name in now, generation=step)
+            if updated is None:
+                return build_snapshot(corpus_dir, locked=True)
+            snap, stamp = updated, target
+        save_snapshot(snap)
+        return snap
+    finally:
+        lock.__exit__(None, None, None)
+
+
 def save_snapshot(snap: Snapshot) -> None:
     """Write the snapshot's file (a warning, not an error, when the directory is read-only)."""
     store = snap.store
-    _save(snap.corpus_dir, store, generation_of(snap.stamp, store.meta["aux"]))
+    _save(snap.corpus_dir, store, make_generation(snap.stamp, store.meta["aux"]))
 
 
 class Knowledge:
@@ -346,6 +410,11 @@ class Knowledge:
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot
+
+    @property
+    def generation(self) -> str:
+        """The id of the corpus generation questions are answered from now (see `generation_of`)."""
+        return generation_of(self._snapshot)
 
     @property
     def corpus_dir(self) -> Path:
@@ -472,6 +541,8 @@ class Knowledge:
             try:
                 if self._reload_lock is not None and self._reload_lock.locked():
                     continue  # our own add/remove is rebuilding; look again next tick
+                if await asyncio.to_thread(import_running, self._snapshot.corpus_dir):
+                    continue  # a bulk import is writing: reload once, when it is done
                 if await asyncio.to_thread(self.changed_on_disk):
                     log.info("corpus changed on disk; reloading")
                     await self.reload(only_if_changed=True)
@@ -481,15 +552,31 @@ class Knowledge:
                 log.exception("corpus watcher: reload failed; will retry")
 
     # -- questions ------------------------------------------------------------------------------
-    def ask(self, question: str, top_k: int = 3) -> Answer:
+    def ask(self, question: str, top_k: int = 3, after: Sequence[str] = ()) -> Answer:
+        """Answer `question`; `after`: the earlier questions of its conversation, oldest first.
+
+        A follow-up that leans on them ("And how old is that law?") is read with the earlier
+        question's concepts (see bot.engine.followup), and the answer's notes say so.
+        """
         snap = self._snapshot
         text, truncated = clean_question(question)
         notes: tuple[str, ...] = ("The question was cut to its first 1,000 characters.",) if truncated else ()
-        reading = interpret(text, snap)
+        kind_text = text
+        if after:
+            conversation = read_in_conversation(text, [clean_question(q)[0] for q in after], snap)
+            reading, kind_text = conversation.interpretation, conversation.kind_question
+            if conversation.note:
+                notes += (conversation.note,)
+        else:
+            reading = interpret(text, snap)
         if reading.corrections:
             notes += ("Read as: " + ", ".join(f"{w} \u2192 {c}" for w, c in reading.corrections) + ".",)
-        hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2))
-        return build_answer(text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
+        equivalents = [alt for c in reading.concepts for alt in c.alternatives]
+        hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2), reading.own_terms, equivalents)
+        # the kind of answer wanted comes from `kind_text` ("What about Google?" wants what the
+        # earlier question wanted); the answer is still to the question as asked
+        answer = build_answer(kind_text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
+        return answer if kind_text == text else replace(answer, question=text)
 
     # -- what the corpus holds ------------------------------------------------------------------
     def sources(self) -> list[tuple[Article, int]]:

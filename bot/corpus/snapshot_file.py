@@ -91,7 +91,7 @@ def aux_digest(corpus_dir: Path) -> str:
     return h.hexdigest()
 
 
-def generation_of(articles: tuple[tuple[str, int, int], ...], aux: str) -> Generation:
+def make_generation(articles: tuple[tuple[str, int, int], ...], aux: str) -> Generation:
     h = hashlib.sha256(json.dumps([list(a) for a in articles]).encode())
     h.update(aux.encode())
     return Generation(articles, aux, h.hexdigest())
@@ -100,7 +100,7 @@ def generation_of(articles: tuple[tuple[str, int, int], ...], aux: str) -> Gener
 def corpus_generation(corpus_dir: Path) -> Generation:
     """The generation of the corpus now: file names, sizes and modification times of the
     articles (what `corpus_stamp` and the watcher compare), and the side files' sha256."""
-    return generation_of(corpus_stamp(corpus_dir), aux_digest(corpus_dir))
+    return make_generation(corpus_stamp(corpus_dir), aux_digest(corpus_dir))
 
 
 def _core_bytes(core: dict[str, Any]) -> bytes:

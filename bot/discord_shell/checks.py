@@ -14,7 +14,7 @@ from bot.engine.text import MAX_QUESTION_CHARS
 if TYPE_CHECKING:
     from bot.discord_shell.config import Config
 
-__all__ = ["MAX_QUESTION_CHARS", "QuestionCheck", "UserCooldown", "check_question", "is_admin"]
+__all__ = ["MAX_QUESTION_CHARS", "QuestionCheck", "UserCooldown", "check_question", "is_admin", "may_administer"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,8 @@ def is_admin(user: discord.abc.User, config: Config) -> bool:
         if any(role.id in config.admin_role_ids for role in user.roles):
             return True
     return False
+
+
+def may_administer(interaction: discord.Interaction, config: Config) -> bool:
+    """The rule of every admin command (/corpus, /gaps): an admin, or Manage Server in this guild."""
+    return is_admin(interaction.user, config) or bool(interaction.guild_id and interaction.permissions.manage_guild)

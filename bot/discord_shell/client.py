@@ -21,6 +21,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.corpus.history import HistoryWriter
 from bot.discord_shell.config import DEFAULT_API_BASE_URL, Config, ConfigError, load_config
 from bot.discord_shell.exts import extension_names
 from bot.discord_shell.outside import describe_error, setup_logging
@@ -67,9 +68,15 @@ class _BotMixin:
 
     config: Config
     knowledge: Knowledge
+    #: The question history; its own worker thread does every write and read (bot.corpus.history).
+    history: HistoryWriter
 
     def _init_common(self, config: Config, knowledge: Knowledge | None) -> dict[str, Any]:
         self.config = config
+        self.history = HistoryWriter(
+            config.history_path, keep_days=config.history_days, feedback=config.feedback_path,
+            record_questions=config.history,
+        )
         if knowledge is not None:
             self.knowledge = knowledge
         intents = discord.Intents.default()
@@ -103,6 +110,8 @@ class _BotMixin:
 
             self.knowledge = await Knowledge.open(self.config.corpus_dir)
         await asyncio.to_thread(self.config.data_dir.mkdir, parents=True, exist_ok=True)
+        self.history.start()
+        self.history.open_soon()  # creates or upgrades the file, imports feedback.jsonl, prunes
         for name in extension_names():
             await bot.load_extension(name)
             log.info("loaded extension %s", name)
@@ -135,6 +144,10 @@ class _BotMixin:
                 log.info("synced %d global commands", len(synced))
         except Exception:  # a sync failure must not stop mentions and DMs from working
             log.exception("could not sync slash commands; the bot keeps running with the old ones")
+
+    async def close(self) -> None:
+        await super().close()  # type: ignore[misc]
+        await asyncio.to_thread(self.history.close)  # the queued history writes go in first
 
     async def on_ready(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
@@ -224,7 +237,7 @@ def run_from_cli(config_path: str | None, corpus: str | None) -> int:
     except discord.PrivilegedIntentsRequired:
         return _error(
             "the message-content intent is not enabled for this bot; enable it in the Developer Portal "
-            "or remove answer_channel_ids / set message_content_intent: false"
+            "or remove answer_channel_ids and forum_channel_ids / set message_content_intent: false"
         )
     except CorpusError as exc:
         return _error(f"cannot load the corpus: {exc}")

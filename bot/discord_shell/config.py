@@ -38,6 +38,8 @@ DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 API_BASE_ENV = "DISCORD_API_BASE_URL"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: Where answers go: `never` in a thread, in threads for questions in `answer_channels`, or `always`.
+REPLY_IN_THREAD = ("never", "answer_channels", "always")
 MAX_EMBEDS_PER_MESSAGE = 10  # Discord's limit; one embed per quote, so top_k can be at most this
 
 
@@ -53,7 +55,10 @@ class Config:
     api_base_url: str = DEFAULT_API_BASE_URL
     guild_ids: tuple[int, ...] = ()
     answer_channel_ids: tuple[int, ...] = ()
-    message_content_intent: bool | None = None  # None: on exactly when answer_channel_ids is set
+    reply_in_thread: str = "answer_channels"
+    forum_channel_ids: tuple[int, ...] = ()
+    forum_unanswered_tag: str | None = "needs-human"
+    message_content_intent: bool | None = None  # None: on when questions come without a mention
     top_k: int = 3
     more_sources_limit: int = 15
     cooldown_questions: int = 20
@@ -63,6 +68,9 @@ class Config:
     data_dir: Path = field(default_factory=lambda: Path.cwd() / "data")
     admin_role_ids: tuple[int, ...] = ()
     admin_user_ids: tuple[int, ...] = ()
+    # the question history (<data_dir>/history.sqlite3): on or off, and how many days it keeps
+    history: bool = True
+    history_days: int = 90
     # adding articles (/corpus add): limits, and how often shards look for each other's changes
     max_upload_bytes: int = 2 * 1024 * 1024
     max_download_bytes: int = 2 * 1024 * 1024
@@ -71,6 +79,8 @@ class Config:
         "text/html", "application/xhtml+xml", "text/plain", "text/markdown", "text/x-markdown",
     )
     corpus_watch_seconds: float = 3.0
+    # links to loopback/private addresses (a feed's entries included): refused unless this is on
+    allow_private_urls: bool = False
     log_level: str = "INFO"
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
@@ -83,12 +93,18 @@ class Config:
     def wants_message_content(self) -> bool:
         """Whether to ask Discord for the privileged message-content intent."""
         if self.message_content_intent is None:
-            return bool(self.answer_channel_ids)
+            # answer channels, help forums and the bot's own threads take questions without a mention
+            return bool(self.answer_channel_ids or self.forum_channel_ids or self.reply_in_thread == "always")
         return self.message_content_intent
 
     @property
     def feedback_path(self) -> Path:
+        """Where bots before the history database appended votes; imported once into the history."""
         return self.data_dir / "feedback.jsonl"
+
+    @property
+    def history_path(self) -> Path:
+        return self.data_dir / "history.sqlite3"
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes)
@@ -170,10 +186,33 @@ def _path(key: str, value: Any) -> Path:
     return Path(_str(key, value)).expanduser().resolve()
 
 
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"config key '{key}' must be true or false, not {value!r}")
+
+
 def _optional_bool(key: str, value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise ConfigError(f"config key '{key}' must be true, false or null, not {value!r}")
+
+
+def _reply_in_thread(key: str, value: Any) -> str:
+    choice = _str(key, value).lower()
+    if choice not in REPLY_IN_THREAD:
+        raise ConfigError(f"config key '{key}' must be one of {', '.join(REPLY_IN_THREAD)}, got {value!r}")
+    return choice
+
+
+def _tag_name(key: str, value: Any) -> str | None:
+    """A forum tag's name (Discord allows 20 characters); null = add no tag."""
+    if value is None:
+        return None
+    name = _str(key, value)
+    if len(name) > 20:
+        raise ConfigError(f"config key '{key}' must be a forum tag name of at most 20 characters, got {value!r}")
+    return name
 
 
 def _log_level(key: str, value: Any) -> str:
@@ -218,6 +257,9 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "api_base_url": _url,
     "guild_ids": _snowflakes,
     "answer_channel_ids": _snowflakes,
+    "reply_in_thread": _reply_in_thread,
+    "forum_channel_ids": _snowflakes,
+    "forum_unanswered_tag": _tag_name,
     "message_content_intent": _optional_bool,
     "top_k": lambda k, v: _int(k, v, minimum=1, maximum=MAX_EMBEDS_PER_MESSAGE),
     "more_sources_limit": lambda k, v: _int(k, v, minimum=1, maximum=50),
@@ -229,12 +271,15 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "data_dir": _path,
     "admin_role_ids": _snowflakes,
     "admin_user_ids": _snowflakes,
+    "history": _bool,
+    "history_days": lambda k, v: _int(k, v, minimum=1, maximum=3650),
     "max_upload_bytes": lambda k, v: _int(k, v, minimum=1, maximum=100 * 1024 * 1024),
     "max_download_bytes": lambda k, v: _int(k, v, minimum=1, maximum=100 * 1024 * 1024),
     "fetch_timeout_seconds": lambda k, v: _number(k, v, minimum=0.1, maximum=600.0),
     "allowed_content_types": _content_types,
     # 0 turns the watcher off (a single bot process never needs it)
     "corpus_watch_seconds": lambda k, v: _number(k, v, minimum=0.0, maximum=3600.0),
+    "allow_private_urls": lambda k, v: bool(_optional_bool(k, v)),
     "log_level": _log_level,
     "shard_count": _optional(lambda k, v: _int(k, v, minimum=1)),
     "shard_ids": _shard_ids,

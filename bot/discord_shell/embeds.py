@@ -19,6 +19,7 @@ from typing import Any
 
 import discord
 
+from bot.engine.followup import conversation_note
 from bot.engine.models import Answer, Article, Quote
 
 __all__ = [
@@ -57,6 +58,7 @@ class Limits:
 
 
 LIMITS = Limits()
+NOTE_NAME = "Note"
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -154,22 +156,26 @@ def answer_embeds(
     coverage: str = "",
     quotes: Sequence[Quote] | None = None,
     header: str | None = None,
+    notes: Sequence[str] = (),
     limits: Limits = LIMITS,
 ) -> list[discord.Embed]:
     """The embeds for one page of an answer: `quotes` (default: all of the answer's) or a no-answer.
 
-    `header` (e.g. "Sources 4–6 of 9") goes in the first embed's author line.
+    `header` (e.g. "From 2 articles, 2016–2023 · Sources 4–6 of 9") goes in the first embed's author
+    line; `notes` (the engine's, such as "A newer article also covers this") in its fields.
     """
     shown = list(answer.quotes if quotes is None else quotes)[: limits.embeds]
     if not answer.answered or not shown:
         return [no_answer_embed(answer, coverage=coverage, limits=limits)]
 
     header_text = trim_words(header, limits.author) if header else ""
+    note_texts = [trim_words(n, limits.field_value) for n in list(notes)[: limits.fields] if n.strip()]
     # Fixed parts first (citations); shrink their caps only if they alone would break the total.
     for title_cap, footer_cap in ((limits.title, limits.footer), (200, 512), (120, 256), (60, 120)):
         titles = [trim_words(q.citation.article_title or "Untitled", title_cap) for q in shown]
         footers = [trim_words(q.citation.label, footer_cap) for q in shown]
         fixed = len(header_text) + sum(map(len, titles)) + sum(map(len, footers))
+        fixed += sum(len(n) + len(NOTE_NAME) for n in note_texts)
         # keep at least ~80 characters of quote per embed
         if fixed + 80 * len(shown) <= limits.total:
             break
@@ -188,6 +194,9 @@ def answer_embeds(
         embed.set_footer(text=footers[i])
         if i == 0 and header_text:
             embed.set_author(name=header_text)
+        if i == 0:
+            for note in note_texts:
+                embed.add_field(name=NOTE_NAME, value=note, inline=False)
         embeds.append(embed)
     return embeds
 
@@ -198,6 +207,8 @@ def no_answer_embed(answer: Answer, *, coverage: str = "", limits: Limits = LIMI
     if coverage.strip():
         parts.append(coverage.strip())
     parts.append("Use `/sources` to see the articles I can quote, or try asking with different words.")
+    if note := conversation_note(answer):  # a refused follow-up: say how it was read, so it can be rephrased
+        parts.insert(0, f"*{trim_words(note, 500)}*")
     description = trim_words("\n\n".join(parts), limits.description)
     return discord.Embed(title="No answer in the corpus", description=description, colour=NO_ANSWER_COLOUR)
 
@@ -255,8 +266,9 @@ def sources_embeds(sources: Sequence[tuple[Article, int]], *, limits: Limits = L
     return embeds
 
 
-def help_embed(*, top_k: int, answer_channels: bool, cooldown: str) -> discord.Embed:
-    """How to use the bot, in one embed."""
+def help_embed(*, top_k: int, answer_channels: bool, cooldown: str, threads: bool = False,
+               forums: bool = False) -> discord.Embed:
+    """How to use the bot, in one embed (`threads`: answers come in threads; `forums`: help forums)."""
     ways = [
         "• `/ask question:` — ask in any channel",
         "• mention me with your question, e.g. `@me Why did Microsoft sue the US government?`",
@@ -264,6 +276,11 @@ def help_embed(*, top_k: int, answer_channels: bool, cooldown: str) -> discord.E
     ]
     if answer_channels:
         ways.append("• in the answer channels, just type your question")
+    if threads:
+        ways.append("• in a thread where I answered, just type a follow-up (\"And when was that?\", "
+                    "\"What about Google?\"): I read it with your earlier question")
+    if forums:
+        ways.append("• open a post in a help forum: I answer it first, and say so when a person is needed")
     description = (
         "I answer questions about cloud data sovereignty **only from the articles in my corpus**. "
         "Every answer is a verbatim quote with its citation (article, publisher, date, paragraph), "
@@ -271,13 +288,14 @@ def help_embed(*, top_k: int, answer_channels: bool, cooldown: str) -> discord.E
         "**Ask me**\n" + "\n".join(ways) + "\n\n"
         f"**Answers** show the best {top_k} passage{'s' if top_k != 1 else ''}. "
         "Press **More sources** for further passages (only the person who asked can page), "
-        "and 👍 / 👎 to tell us whether the answer helped (we store the question and the vote, "
-        "never your name).\n\n"
+        "and 👍 / 👎 to tell us whether the answer helped. Questions and votes are kept for the "
+        "admins to improve the corpus, never with your name.\n\n"
         "**Other commands**\n• `/sources` — the articles I can quote\n"
         "• `/glossary term:` — a term explained, with the articles' own sentences; "
         "`/glossary` alone lists every term\n"
         "• `/help` — this message\n"
-        "• `/corpus` — for admins (Manage Server or the configured admins): add, list and remove articles\n\n"
+        "• `/corpus` — for admins (Manage Server or the configured admins): add, list and remove articles\n"
+        "• `/gaps` — for the same admins: the questions I could not answer and the answers voted down\n\n"
         f"Please keep questions under 1000 characters. {cooldown}"
     )
     return discord.Embed(title="How to use me", description=trim_words(description, LIMITS.description), colour=COLOUR)

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPIRED",
+    "THANKS",
+    "VOTE_NOT_SAVED",
     "AnswerButtons",
     "AnswerRecord",
     "AnswerStore",
@@ -53,6 +55,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+THANKS = "Thanks for the feedback! It helps us improve the answers."
+VOTE_NOT_SAVED = (
+    "Sorry, your vote could not be saved just now (the bot's feedback storage is not available). "
+    "Please try again later."
+)
 EXPIRED = "This answer has expired — please ask again (with `/ask` or by mentioning me)."
 GLOSSARY_EXPIRED = "This list has changed since it was sent — run `/glossary` again for the current one."
 NOT_YOURS = (
@@ -75,6 +82,7 @@ class Pages(Protocol):
 
     answer: Answer
     pages: tuple[tuple[Quote, ...], ...]
+    after: tuple[str, ...]  # the earlier questions a follow-up was read with
 
     def embeds(self, page: int = 0) -> list[discord.Embed]: ...
 
@@ -89,10 +97,14 @@ class AnswerRecord:
     question: str
     asker_id: int
     pages: tuple[tuple[str, ...], ...]  # passage ids per page
+    after: tuple[str, ...] = ()  # a follow-up's earlier questions in its thread, to read it again alike
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "question": self.question, "asker_id": str(self.asker_id),
-                "pages": [list(p) for p in self.pages]}
+        data: dict[str, Any] = {"key": self.key, "question": self.question, "asker_id": str(self.asker_id),
+                                "pages": [list(p) for p in self.pages]}
+        if self.after:  # absent otherwise, so records written before follow-ups read the same
+            data["after"] = list(self.after)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AnswerRecord:
@@ -101,6 +113,7 @@ class AnswerRecord:
             question=str(data["question"]),
             asker_id=int(data["asker_id"]),
             pages=tuple(tuple(str(i) for i in p) for p in data["pages"]),
+            after=tuple(str(q) for q in data.get("after") or ()),
         )
 
 
@@ -173,15 +186,17 @@ class AnswerStore:
 # --- the service the buttons talk to -------------------------------------------------------------
 
 
-Rebuild = Callable[[str], Awaitable[Pages]]
-RecordVote = Callable[[str, Sequence[str], str], Awaitable[None]]
+Rebuild = Callable[[str, Sequence[str]], Awaitable[Pages]]
+#: Stores a vote (the answer's record, the passage ids on screen, "up"/"down"); raises when it could not.
+RecordVote = Callable[[AnswerRecord, Sequence[str], str], Awaitable[None]]
 
 
 class AnswerButtons:
     """Owned by the ask extension: remembers answers, rebuilds them after a restart, records votes.
 
-    `rebuild(question)` answers the question again (off the loop) with every page; `record_vote`
-    is the one feedback storage call.
+    `rebuild(question, after)` answers the question again (off the loop, read after the same
+    earlier questions) with every page; `record_vote` is the one feedback storage call (it raises
+    when the vote was not stored).
     """
 
     MEMORY = 500  # answers kept in memory; older ones are read back from disk
@@ -203,7 +218,7 @@ class AnswerButtons:
     async def remember(self, reply: Pages, asker_id: int) -> AnswerRecord:
         """A new answer: a fresh key, the record on disk (a failed write only costs restarts)."""
         pages = tuple(tuple(q.citation.passage_id for q in page) for page in reply.pages)
-        record = AnswerRecord(secrets.token_hex(6), reply.answer.question, asker_id, pages)
+        record = AnswerRecord(secrets.token_hex(6), reply.answer.question, asker_id, pages, tuple(reply.after))
         self._remember(record, reply)
         try:
             await asyncio.to_thread(self.store.save, record)
@@ -225,7 +240,7 @@ class AnswerButtons:
         cached = self._recent.get(record.key)
         if cached is not None and cached[1] is not None:
             return cached[1]
-        fresh = await self.rebuild(record.question)
+        fresh = await self.rebuild(record.question, record.after)
         by_id = {q.citation.passage_id: q for page in fresh.pages for q in page}
         if not record.pages or any(pid not in by_id for page in record.pages for pid in page):
             return None
@@ -239,6 +254,10 @@ class AnswerButtons:
             return False
         voters.add(user_id)
         return True
+
+    def forget_vote(self, key: str, user_id: int) -> None:
+        """A vote that could not be stored does not count: the person may try again."""
+        self._voters.get(key, set()).discard(user_id)
 
 
 def _service(interaction: discord.Interaction) -> AnswerButtons | None:
@@ -294,6 +313,10 @@ class _StatefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r
 
     async def handle(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError
+
+
+#: The base for persistent buttons of other extensions (e.g. /gaps paging).
+StatefulButton = _StatefulButton
 
 
 def _page_buttons(key: str, page: int, count: int) -> list[discord.ui.Item[Any]]:
@@ -379,9 +402,20 @@ class VoteButton(_StatefulButton, template=rf"ask:vote:(?P<vote>up|down):(?P<key
             await send_ephemeral(interaction, "You already rated this answer — thank you!")
             return
         shown = list(record.pages[self.page]) if self.page < len(record.pages) else []
-        # acknowledge first: the storage call runs in a worker thread that may be queued
-        await send_ephemeral(interaction, "Thanks for the feedback! It helps us improve the answers.")
-        await service.record_vote(record.question, shown, self.vote)
+        # store first (off the loop, in the history's worker thread), thank only once it is stored;
+        # a write that waits on a busy database is deferred so the click is acknowledged in time
+        task = asyncio.ensure_future(service.record_vote(record, shown, self.vote))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            await interaction.response.defer()
+        try:
+            await task
+        except Exception:
+            log.warning("could not store a %s vote on answer %s", self.vote, self.key, exc_info=True)
+            service.forget_vote(self.key, interaction.user.id)
+            await send_ephemeral(interaction, VOTE_NOT_SAVED)
+            return
+        await send_ephemeral(interaction, THANKS)
 
 
 class LegacyAnswerButton(_StatefulButton, template=r"(ask:(more|prev|vote:up|vote:down)|glossary:(prev|next))"):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.discord_shell.embeds import LIMITS, share_budget, trim_marked, trim_words
+from bot.engine.followup import conversation_note
 from bot.engine.models import Answer, Quote
 
 __all__ = ["can_embed", "no_answer_text", "page_messages", "page_text", "quote_block", "send_plain_reply"]
@@ -49,15 +50,18 @@ def no_answer_text(answer: Answer, coverage: str = "") -> str:
     if coverage.strip():
         parts.append(coverage.strip())
     parts.append("Use `/sources` to see the articles I can quote, or try asking with different words.")
+    if note := conversation_note(answer):  # a refused follow-up: say how it was read, so it can be rephrased
+        parts.insert(0, f"*{trim_words(note, 500)}*")
     return trim_words("**No answer in the corpus**\n" + SEPARATOR.join(parts), LIMITS.content)
 
 
 def page_messages(answer: Answer, quotes: Sequence[Quote], *, header: str | None = None,
-                  coverage: str = "", limit: int = LIMITS.content) -> list[str]:
+                  coverage: str = "", limit: int = LIMITS.content, notes: Sequence[str] = ()) -> list[str]:
     """One page of an answer as one or more messages of at most `limit` characters, split between quotes."""
     if not answer.answered or not quotes:
         return [no_answer_text(answer, coverage)]
     blocks = [f"*{trim_words(header, 200)}*"] if header else []
+    blocks += [f"*{trim_words(n, 500)}*" for n in notes if n.strip()]
     blocks += [quote_block(q, limit) for q in quotes]
     messages: list[str] = []
     current = ""
@@ -89,15 +93,23 @@ def page_text(answer: Answer, quotes: Sequence[Quote], *, header: str | None = N
     return trim_words(SEPARATOR.join(blocks), limit)
 
 
-async def send_plain_reply(message: discord.Message, texts: Sequence[str], view: discord.ui.View) -> discord.Message:
-    """Send `texts` in order, the first as a reply to `message`, the buttons under the last one."""
+async def send_plain_reply(message: discord.Message | None, texts: Sequence[str], view: discord.ui.View, *,
+                           channel: discord.abc.Messageable | None = None) -> discord.Message:
+    """Send `texts` in order, the first as a reply to `message`, the buttons under the last one.
+
+    With `channel` (a thread the answer opens) the texts go there, replying to nothing.
+    """
     sent: discord.Message | None = None
     for i, text in enumerate(texts):
         extra = {"view": view} if i == len(texts) - 1 else {}
-        if sent is None:
+        if channel is not None:
+            sent = await channel.send(text, **extra)
+        elif sent is None:
+            assert message is not None, "send_plain_reply needs a message or a channel"
             reference = message.to_reference(fail_if_not_exists=False)
             sent = await message.channel.send(text, reference=reference, mention_author=False, **extra)
         else:
+            assert message is not None
             sent = await message.channel.send(text, **extra)
     assert sent is not None, "page_messages always returns at least one message"
     return sent

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.engine import question_kind
@@ -34,8 +34,20 @@ NAME_BOOST = 3.0
 #: Share of a concept's weight earned when only the paragraph before the passage holds it
 #: (cross-validated with the threshold, see README).
 PREVIOUS_PARAGRAPH = 0.75
+#: A glossary term of the question (S3NS, CEO, SCCs) must be in the passage, the paragraph before,
+#: or the article's title or lead, like a name: another article's passage about a CEO does not say
+#: who runs S3NS.
+REQUIRE_TERMS = True
+#: ... and, like a name, it says what the question is about, not what it asks (MIN_CONTENT).
+TERMS_ARE_SUBJECT = False
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1
+#: Two articles whose best passages rank within this ratio answer "about equally well": the newer
+#: is quoted first.
+NEAR_TIE = 0.95
+#: An article answers (its best passage goes before second passages of others) when that passage
+#: covers MIN_COVERAGE and ranks within this ratio of the best passage of all.
+VARIETY = 0.85
 
 #: Share of the weight of the question's words other than names ("Google", "AWS", "2015") that
 #: a passage must cover: a passage that only shares the names is about them, not about what is
@@ -60,6 +72,7 @@ class Concept:
     name: bool = False  # typed as a name, acronym or number: what the question is about
     term: bool = False  # a glossary term or one of its aliases ("Safe Harbour", "ECPA")
     name_group: int = 0  # > 0: the words of one name written together share it ("Satya Nadella")
+    generic: bool = False  # a verb of the question's frame that no article uses ("replaced", "located")
 
     def covered_by(self, terms: frozenset[str]) -> bool:
         return any(alt <= terms for alt in self.alternatives)
@@ -104,7 +117,7 @@ def _required_names(concept: Concept, index: SearchIndex) -> bool:
     A two-letter acronym the corpus never writes ("LE") is exempt: too short to tell a name from
     an abbreviation of words the passage spells out ("law enforcement").
     """
-    if not concept.name:
+    if not (concept.name or (REQUIRE_TERMS and concept.term)):
         return False
     word = strip_possessive(concept.label)
     short_unknown = (
@@ -156,13 +169,19 @@ def _can_answer(
         # one everyday word in common ("first", "level", "learn") is a coincidence, not an answer:
         # "How do I learn to play the guitar?" is not about machine learning
         return False
-    content = [(c, w) for c, w in zip(concepts, weights, strict=True) if not c.name]
-    total = sum(w for _, w in content)
     # names the whole article is about (Microsoft, Azure) are everywhere: at least one of the names
     # found together must be this passage's own ("Privacy Shield" + "Ombudsperson", not
     # "Microsoft" + "Azure" in "Is Microsoft planning to sell Azure?")
     here = [c for c in concepts if c.name and c.covered_by(around)]
     own = [c for c in here if not c.covered_by(subject)]
+    # a verb no article uses ("replaced") is no veto when the passage is about one of the question's
+    # names in its own right ("What replaced Safe Harbour?"); about the article's subject it is
+    # ("Who founded Microsoft?" is not answered by any paragraph on Microsoft)
+    content = [
+        (c, w) for c, w in zip(concepts, weights, strict=True)
+        if not (c.name or (c.generic and own) or (TERMS_ARE_SUBJECT and c.term))
+    ]
+    total = sum(w for _, w in content)
     # one name of several words counts once ("Satya Nadella" is one person)
     distinct = len({c.name_group or id(c) for c in here})
     together = distinct >= NAMES_TOGETHER and len(own) >= 1
@@ -209,23 +228,136 @@ def rank_hits(
     that mentions every thing asked about beats one that repeats a single word (dev set:
     Recall@1 +3 points). The hit's BM25 score itself is left as rank-bm25 computed it.
     """
+    return [(hit, cov) for hit, cov, _ in _rank(hits, concepts, index, question, weights, phrases)]
+
+
+def _rank(
+    hits: Sequence[Hit],
+    concepts: Sequence[Concept],
+    index: SearchIndex,
+    question: str,
+    weights: Sequence[float] | None = None,
+    phrases: Sequence[str] = (),
+) -> list[tuple[Hit, float, float]]:
+    """`rank_hits` with each hit's ranking key: (hit, coverage, key), best first."""
     want = question_kind.wants(question)
     if weights is None:
         weights = [concept_weight(index, c) for c in concepts]
     asked = question_kind.focus(question)
+    verb = question_kind.yes_no_verb(question)
+    verb_terms = frozenset(tokenize(verb)) if verb else frozenset()
+    said_somehow = any(
+        all(t in index for t in alt)
+        for c in concepts
+        if verb_terms & frozenset().union(*c.alternatives)
+        for alt in c.alternatives
+    )
+    if verb and verb_terms and not said_somehow:
+        # a yes/no question asks to confirm its verb: when no article uses it ("Did Microsoft win
+        # the lawsuit?"), no passage can say yes; a wh-question's verb is only its frame (see reading)
+        asked = (*asked, verb)
     focus_terms = frozenset(tokenize(" ".join(asked)))
     focus = [
         bool(focus_terms & (frozenset(tokenize(c.label)) | frozenset().union(*c.alternatives))) for c in concepts
     ]
+    subject = question_kind.defined(question)
+    groups = _full_names(concepts, question)
     scored = []
     for i, hit in enumerate(hits):
+        if groups:
+            hit = _surname_stands_for_full_name(hit, index, groups)
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
         if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want, phrases):
             cov = 0.0
         key = hit.score * question_kind.bonus(want, hit.passage.text) * (1.0 + cov)
+        if subject and question_kind.defines(subject, hit.passage.text):
+            key *= 1.0 + question_kind.DEFINE_BONUS
         scored.append((-key, i, hit, cov))
     scored.sort(key=lambda item: item[:2])
-    return [(hit, cov) for _, _, hit, cov in scored]
+    return [(hit, cov, -neg) for neg, _, hit, cov in scored]
+
+
+_FULL_NAME_RE = re.compile(r"\b([A-Z][\w'\u00c0-\u024f-]+)\s+([A-Z][\w'\u00c0-\u024f-]+)\b")
+
+
+def _full_names(concepts: Sequence[Concept], question: str) -> list[tuple[Concept, Concept]]:
+    """(first name, surname) of each person the question names in full ("Ruediger Dorn")."""
+    names = {strip_possessive(c.label): c for c in concepts if c.name}
+    out = []
+    for m in _FULL_NAME_RE.finditer(question):
+        first, last = names.get(m.group(1)), names.get(strip_possessive(m.group(2)))
+        if first is not None and last is not None and first is not last:
+            out.append((first, last))
+    return out
+
+
+def _surname_stands_for_full_name(hit: Hit, index: SearchIndex, pairs: Sequence[tuple[Concept, Concept]]) -> Hit:
+    """A person named in full once ("Ruediger Dorn") is the same person when a later paragraph of
+    the same article says only "Dorn": the passage then counts as holding the first name too."""
+    matched = hit.matched
+    for first, last in pairs:
+        if not last.covered_by(matched) or first.covered_by(matched):
+            continue
+        for i in index.article_passages(hit.passage.article_slug):
+            terms = index.passage_terms_at(i)
+            if first.covered_by(terms) and last.covered_by(terms):
+                alt = next(a for a in first.alternatives if a <= terms)
+                matched = matched | alt
+                break
+    return hit if matched is hit.matched else replace(hit, matched=matched)
+
+
+def _date_key(index: SearchIndex, hit: Hit) -> str:
+    article = index.articles.get(hit.passage.article_slug)
+    return (article.published or "") if article else ""
+
+
+def order_sources(
+    ranked: Sequence[tuple[Hit, float, float]], index: SearchIndex
+) -> list[tuple[Hit, float, float]]:
+    """Variety first: the best passage of each answering article, then the rest in rank order.
+
+    An article answers when its best passage covers MIN_COVERAGE. Among the articles' best
+    passages, one that ranks within NEAR_TIE of the one before it and is newer goes first (two
+    articles that answer about equally well: the newer comes first). The best passage overall
+    stays first unless such a tie moves a newer one before it.
+    """
+    best: dict[str, tuple[Hit, float, float]] = {}
+    top = ranked[0][2] if ranked else 0.0
+    for entry in ranked:
+        slug = entry[0].passage.article_slug
+        if slug not in best and entry[1] >= MIN_COVERAGE and entry[2] >= VARIETY * top:
+            best[slug] = entry
+    firsts = list(best.values())
+    # one pass of neighbour swaps: a newer article that answers about as well moves up
+    for i in range(len(firsts) - 1):
+        a, b = firsts[i], firsts[i + 1]
+        if b[2] >= NEAR_TIE * a[2] and _date_key(index, b[0]) > _date_key(index, a[0]):
+            firsts[i], firsts[i + 1] = b, a
+    chosen = {id(e) for e in firsts}
+    return firsts + [e for e in ranked if id(e) not in chosen]
+
+
+def newer_note(quotes: Sequence[Quote]) -> str:
+    """'A newer article also covers this: ...' when the first quote's article is older than another
+    quoted article's (the quotes are the articles' own words; only this note says so)."""
+    if not quotes or not quotes[0].citation.published:
+        return ""
+    first = quotes[0].citation
+    newer = [
+        q.citation
+        for q in quotes[1:]
+        if q.citation.article_slug != first.article_slug
+        and q.citation.published
+        and q.citation.published[:4] > first.published[:4]
+    ]
+    if not newer:
+        return ""
+    latest = max(newer, key=lambda c: c.published or "")
+    return (
+        f"A newer article also covers this: \u201c{latest.article_title}\u201d ({latest.publisher}, "
+        f"{latest.date_label}, paragraph {latest.paragraph}), quoted below."
+    )
 
 
 def escape_markdown(text: str) -> str:
@@ -305,7 +437,7 @@ def build_answer(
     if not hits:
         return Answer(
             question, False, reason="No passage in the corpus uses the words of this question.",
-            notes=tuple(notes),
+            notes=tuple(notes), lacking=tuple(c.label for c in concepts),
         )
     concept_weights = [concept_weight(index, c) for c in concepts]
     weights: dict[str, float] = {}  # per term, for choosing sentences
@@ -313,11 +445,12 @@ def build_answer(
         for alt in c.alternatives:
             for t in alt:
                 weights[t] = max(weights.get(t, 0.0), w)
-    ranked = rank_hits(hits, concepts, index, question, concept_weights, phrases)
-    covs = [cov for _, cov in ranked]
+    ranked = _rank(hits, concepts, index, question, concept_weights, phrases)
+    covs = [cov for _, cov, _ in ranked]
     if max(covs) < MIN_COVERAGE:
         missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]
         reason = "The corpus does not cover this question"
+        lacking = missing
         if missing:
             reason += " (nothing about: " + ", ".join(missing[:5]) + ")"
         else:
@@ -329,15 +462,16 @@ def build_answer(
                     f" (the passage that matches it best, paragraph {best.passage.paragraph}, says nothing"
                     " about: " + ", ".join(lacking[:5]) + ")"
                 )
-        return Answer(question, False, reason=reason + ".", notes=tuple(notes))
+        return Answer(question, False, reason=reason + ".", notes=tuple(notes), lacking=tuple(lacking))
     quotes: list[Quote] = []
-    for hit, cov in ranked:
+    for hit, cov, _ in order_sources(ranked, index):
         if len(quotes) >= top_k:
             break
         if cov < MIN_COVERAGE_MORE:
             continue
         quotes.append(make_quote(hit, index, weights, concepts))
-    return Answer(question, True, tuple(quotes), notes=tuple(notes))
+    note = newer_note(quotes)
+    return Answer(question, True, tuple(quotes), notes=tuple(notes) + ((note,) if note else ()))
 
 
 def covered_terms(concepts: Sequence[Concept], matched: frozenset[str]) -> frozenset[str]:

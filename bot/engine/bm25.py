@@ -326,6 +326,22 @@ class BM25Index:
         view.flags.writeable = False
         return view
 
+    def term_weights(self, term: str, docs: np.ndarray) -> np.ndarray:
+        """The weight `term` adds to each of `docs` beyond its no-match base (0.0 where absent)."""
+        out = np.zeros(len(docs))
+        row = self._vocab.get(term)
+        if row is None or not len(docs):
+            return out
+        s, m, e = int(self._ptr[row]), int(self._mid[row]), int(self._ptr[row + 1])
+        for lo, hi in ((s, m), (m, e)):  # each tier is sorted by passage id
+            if hi <= lo:
+                continue
+            tier = self._docs[lo:hi]
+            pos = np.minimum(np.searchsorted(tier, docs), len(tier) - 1)
+            hit = tier[pos] == docs
+            out[hit] += self._weights[lo + pos[hit]]
+        return out
+
     @property
     def nbytes(self) -> int:
         """Bytes held by the numpy arrays of the index (the vocabulary dict comes on top)."""

@@ -67,13 +67,14 @@ class Citation:
     url: str | None
 
     @property
+    def date_label(self) -> str:
+        """The article's date as a reader sees it, or 'date unknown'."""
+        return format_date(self.published) or "date unknown"
+
+    @property
     def label(self) -> str:
-        """One-line citation: 'Title, TechWeekEurope, April 2016, paragraph 7'."""
-        parts = [self.article_title, self.publisher]
-        date = format_date(self.published)
-        if date:
-            parts.append(date)
-        parts.append(f"paragraph {self.paragraph}")
+        """One-line citation: 'Title, TechWeekEurope, April 2016, paragraph 7' (or '..., date unknown, ...')."""
+        parts = [self.article_title, self.publisher, self.date_label, f"paragraph {self.paragraph}"]
         return ", ".join(p for p in parts if p)
 
 
@@ -99,6 +100,7 @@ class Quote:
             "article_title": c.article_title,
             "publisher": c.publisher,
             "published": c.published,
+            "date": c.date_label,
             "paragraph": c.paragraph,
             "score": round(self.score, 6),
             "url": c.url,
@@ -114,6 +116,13 @@ class Answer:
     quotes: tuple[Quote, ...] = ()
     reason: str = ""  # why there is no answer (empty when answered)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question truncated to 1000 chars"
+    #: For a refusal: the question's words the corpus (or its best passage) lacks, for curators.
+    lacking: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> str:
+        """Where the quotes stand in time, at a glance: 'From 3 articles, 2016-2023' ('' for one)."""
+        return source_summary(self.quotes)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,8 +130,29 @@ class Answer:
             "answered": self.answered,
             "reason": self.reason,
             "notes": list(self.notes),
+            "sources": self.sources,
             "quotes": [q.to_json() for q in self.quotes],
         }
+
+
+def source_summary(quotes: tuple[Quote, ...] | list[Quote]) -> str:
+    """'From 3 articles, 2016\u20132023' when quotes come from several articles, '' otherwise.
+
+    Years come from the articles' dates; undated articles are counted as such.
+    """
+    dates: dict[str, str | None] = {}
+    for q in quotes:
+        dates.setdefault(q.citation.article_slug, q.citation.published)
+    if len(dates) < 2:
+        return ""
+    years = sorted({d[:4] for d in dates.values() if d})
+    undated = sum(1 for d in dates.values() if not d)
+    text = f"From {len(dates)} articles"
+    if years:
+        text += ", " + (years[0] if len(years) == 1 else f"{years[0]}\u2013{years[-1]}")
+    if undated:
+        text += f" ({undated} undated)" if years else ", dates unknown"
+    return text
 
 
 def as_dict(value: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.engine.answer import NAME_BOOST, Concept
 from bot.engine.snapshot import Snapshot
@@ -235,6 +235,7 @@ class Interpretation:
     # Cloud", "European Data Protection Board"): a passage must hold them as written, since each
     # word alone is everywhere ("drawing board", "data protection group")
     phrases: tuple[str, ...] = ()
+    own_terms: frozenset[str] = frozenset()  # the question's own words (not their equivalents)
 
 
 _CAPITAL_RUN_RE = re.compile(r"[A-Z][\w]*(?:[ \t-]+[A-Z][\w]*)+")
@@ -275,4 +276,22 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
             terms.terms, snap.alias_groups, terms.surface, terms.names, snap.alias_index,
             snap.present_alternatives, snap.glossary_terms, terms.adjacent, terms.acronyms,
         )
-    return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap))
+    concepts = [_generic_verb(c, snap) for c in concepts]
+    return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap), frozenset(terms.terms))
+
+
+#: Weight kept by a verb of the question that no article uses ("replaced", "located"): such verbs
+#: frame the question rather than name what it is about, and the articles say the same in other
+#: words ("the successor to", "based in"). Rare words the corpus lacks still weigh in full.
+GENERIC_VERB_BOOST = 0.3
+_PAST_RE = re.compile(r"^[a-z]{4,}(?:ed|ing)$")
+
+
+def _generic_verb(concept: Concept, snap: Snapshot) -> Concept:
+    if concept.name or concept.term or len(concept.alternatives) != 1 or len(concept.alternatives[0]) != 1:
+        return concept
+    (term,) = concept.alternatives[0]
+    word = concept.label
+    if term in snap.index or not _PAST_RE.match(word) or not is_common_word(word):
+        return concept
+    return replace(concept, boost=concept.boost * GENERIC_VERB_BOOST, generic=True)

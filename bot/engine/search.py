@@ -28,7 +28,18 @@ CONTEXT_REPEAT = 2
 #: Document frequency assumed for a word the corpus never uses (cross-validated, see README).
 UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
-TITLE_WEIGHT = 0.3
+TITLE_WEIGHT = 3.0
+#: Of the hits returned, at most this many come from one article (when the corpus has several).
+PER_ARTICLE = 8
+#: The year of publication counts as a word of the title.
+YEAR_IN_TITLE = True
+#: Share of a title word's BM25 weight taken out of a passage of that article: the title already
+#: says every passage is about it, so within an article the words the question asks besides the
+#: subject decide (else the lead paragraph, which repeats the title, wins every question).
+TITLE_DISCOUNT = 0.5
+#: Candidates fetched before the title reorders them (times k, at least CANDIDATES_MIN).
+CANDIDATES_PER_K = 4
+CANDIDATES_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ def _token_signature() -> str:
     parts = [
         text.TOKENIZER_VERSION,
         repr(sorted(text._WORD_STEMS.items())),
+        repr(sorted(text._IRREGULAR.items())),
         repr(sorted(text._STEM_FIXES.items())),
         getattr(snowballstemmer, "__version__", "?"),
         ",".join(sorted(text.STOPWORDS)),
@@ -67,6 +79,12 @@ def passage_terms(passage: Passage) -> list[str]:
     from bot.engine.text import tokenize
 
     return tokenize(passage.context) * CONTEXT_REPEAT + tokenize(passage.text)
+
+
+def title_term_set(article: Article, tokens: Sequence[str]) -> frozenset[str]:
+    """The terms an article's title matches: its words, and the year it appeared, which is part of
+    what it is about ("the 2016 transatlantic deal")."""
+    return frozenset(tokens) | ({article.published[:4]} if YEAR_IN_TITLE and article.published else frozenset())
 
 
 def text_terms(passage: Passage, terms: Sequence[str]) -> Sequence[str]:
@@ -112,6 +130,15 @@ def article_subject(
     return frozenset(terms[i] for i in np.intersect1d(lead, rest).tolist())
 
 
+@lru_cache(maxsize=65536)
+def _text_terms(text: str) -> frozenset[str]:
+    """The terms of a passage's own text, without its merged heading or caption: the paragraph a
+    passage goes on from is its text ("Microsoft CEO Satya Nadella" under a photo says nothing)."""
+    from bot.engine.text import tokenize
+
+    return frozenset(tokenize(text))
+
+
 class SearchIndex:
     """Passages of a corpus, their BM25 index, and per-article title indexes.
 
@@ -143,7 +170,7 @@ class SearchIndex:
         )
         title_terms: dict[str, frozenset[str]] = {}
         if title_tokens is not None:
-            title_terms = {a.slug: frozenset(t) for a, t in zip(articles, title_tokens, strict=True)}
+            title_terms = {a.slug: title_term_set(a, t) for a, t in zip(articles, title_tokens, strict=True)}
         subject = _subject_terms(passages, terms, doc_ptr, doc_terms, title_terms)
         slugs = list(dict.fromkeys([a.slug for a in articles] + [p.article_slug for p in passages]))
         number = {slug: i for i, slug in enumerate(slugs)}
@@ -211,6 +238,7 @@ class SearchIndex:
         self._titles = titles if n_articles > 1 else {}
         self.subject_terms = subject_terms
         self._titled: dict[str, list[int]] | None = None
+        self._ranges: dict[str, range] | None = None
 
     @property
     def bm25(self) -> BM25Index | None:
@@ -276,6 +304,22 @@ class SearchIndex:
         counts = np.bincount(np.asarray(self.doc_article, dtype=np.intp), minlength=len(self.slugs))
         return {slug: int(n) for slug, n in zip(self.slugs, counts.tolist(), strict=True) if n}
 
+    def article_passages(self, slug: str) -> range:
+        """Positions of an article's passages (they are stored in article order)."""
+        if self._ranges is None:
+            arts = np.asarray(self.doc_article)
+            ranges: dict[str, range] = {}
+            if len(arts):
+                starts = np.flatnonzero(np.diff(arts, prepend=-1))
+                ends = np.append(starts[1:], len(arts))
+                for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                    ranges.setdefault(self.slugs[int(arts[s])], range(s, e))
+            self._ranges = ranges
+        return self._ranges.get(slug, range(0))
+
+    def passage_terms_at(self, i: int) -> frozenset[str]:
+        return self.passage_term_set(i)
+
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25
 
@@ -312,14 +356,42 @@ class SearchIndex:
         df = self.doc_freq_all(terms)
         return math.log((self.n + 1) / ((df or UNKNOWN_DF) + 0.5))
 
-    def search(self, terms: Sequence[str], k: int) -> list[Hit]:
+    def search(
+        self,
+        terms: Sequence[str],
+        k: int,
+        own: Iterable[str] | None = None,
+        equivalents: Iterable[frozenset[str]] = (),
+    ) -> list[Hit]:
+        """The k best passages for the query `terms`.
+
+        `own`: the question's own words (default: all of `terms`). An article's title matches
+        those, and an equivalent only when the title holds it whole (`equivalents`: "standard
+        contractual clauses" for "SCCs"), so the "EU" and "US" of "EU-US Privacy Shield" do not
+        lift every article whose title says "EU-US".
+        """
         if self._bm25 is None or not terms or k <= 0:
             return []
         # take more than k when a title bonus may reorder the top
-        want = k if not self._titles else max(k * 4, 20)
-        ranked = self._bm25.top_k(list(terms), want)
+        want = k if not self._titles else max(k * CANDIDATES_PER_K, CANDIDATES_MIN)
+        terms = list(terms)
+        ranked = self._bm25.top_k(terms, want)
         qset = set(terms)
         held = self._matcher(qset)
+        own_q = qset if own is None else qset & set(own)
+        whole = [e for e in equivalents if e and e <= qset]
+        title_of: dict[str, frozenset[str]] = {}
+
+        def title_match(slug: str) -> frozenset[str]:
+            if slug not in title_of:
+                title = self._titles.get(slug, frozenset())
+                got = own_q & title
+                for e in whole:
+                    if e <= title:
+                        got |= e
+                title_of[slug] = frozenset(got)
+            return title_of[slug]
+        discount = self._title_discount(ranked, terms) if self._titles and TITLE_DISCOUNT else {}
         scored: list[tuple[float, int, Hit]] = []
         for idx, score in ranked:
             passage = self.passages[idx]
@@ -327,18 +399,61 @@ class SearchIndex:
             if self._titles:
                 # the article's title is every passage's context: it adds to the score and its
                 # words count as matched, so "What did Schrems II decide?" finds that article
-                title = qset & self._titles.get(passage.article_slug, frozenset())
-                score += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title))  # one order in every process
+                title = title_match(passage.article_slug)
+                # summed in sorted order: one float in every process, whatever the hash seed
+                score += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title)) - discount.get(idx, 0.0)
                 matched |= title
             before = (
-                held(idx - 1)
+                qset & _text_terms(self.passages[idx - 1].text)
                 if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug
                 else frozenset()
             )
             hit = Hit(passage, float(score), frozenset(matched), frozenset(before))
             scored.append((-float(score), idx, hit))
         scored.sort(key=lambda item: item[:2])
-        return [hit for _, _, hit in scored[:k]]
+        if not self._titles or PER_ARTICLE <= 0:
+            return [hit for _, _, hit in scored[:k]]
+        # at most PER_ARTICLE of the k from one article: a title that matches the question lifts
+        # all its passages, and must not crowd out another article's passage that holds the
+        # question's rarest name ("What did Dorn say about Privacy Shield?")
+        out: list[Hit] = []
+        per: dict[str, int] = {}
+        rest: list[Hit] = []
+        for _, _, hit in scored:
+            slug = hit.passage.article_slug
+            if per.get(slug, 0) < PER_ARTICLE:
+                per[slug] = per.get(slug, 0) + 1
+                out.append(hit)
+            else:
+                rest.append(hit)
+            if len(out) >= k:
+                break
+        return out if len(out) >= k else out + rest[: k - len(out)]
+
+
+    def _title_discount(self, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> dict[int, float]:
+        """Per candidate, what to take off its score so its title's words weigh the same in every
+        passage of its article: what they earn in it, less what they earn in the article's best
+        candidate for them (so the article keeps its strength, and within it the rest decides)."""
+        assert self._bm25 is not None
+        docs = np.array([idx for idx, _ in ranked], dtype=np.int64)
+        slugs = [self.passages[idx].article_slug for idx in docs.tolist()]
+        earned = np.zeros(len(docs))
+        counts: dict[str, int] = {}
+        for t in terms:
+            counts[t] = counts.get(t, 0) + 1
+        for term, count in counts.items():
+            in_title = np.array([term in self._titles.get(slug, ()) for slug in slugs])
+            if in_title.any():
+                earned += np.where(in_title, self._bm25.term_weights(term, docs), 0.0) * count
+        best: dict[str, float] = {}
+        for slug, w in zip(slugs, earned.tolist(), strict=True):
+            best[slug] = max(best.get(slug, 0.0), w)
+        return {
+            idx: TITLE_DISCOUNT * (w - best[slug])
+            for idx, slug, w in zip(docs.tolist(), slugs, earned.tolist(), strict=True)
+            if best[slug] > w
+        }
 
 
 TOKEN_SIGNATURE = _token_signature()

@@ -37,11 +37,19 @@ from bot.engine.bm25 import BM25Index
 from bot.engine.glossary import Glossary, Mentions
 from bot.engine.models import Article, Passage
 from bot.engine.passages import split_article
-from bot.engine.search import BM25_B, BM25_K1, BM25_VARIANT, SearchIndex, article_subject, text_terms
+from bot.engine.search import (
+    BM25_B,
+    BM25_K1,
+    BM25_VARIANT,
+    SearchIndex,
+    article_subject,
+    text_terms,
+    title_term_set,
+)
 from bot.engine.speller import Speller, SpellerCounts, contribution
 
 #: Bump when the arrays or their meaning change: an older file is then rebuilt, never misread.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 
 _ARTICLE_FIELDS = ("slug", "title", "publisher", "url", "published", "added", "sha256")
 AliasGroups = tuple[tuple[tuple[str, ...], ...], ...]
@@ -288,7 +296,7 @@ def build_store(
     sc = SpellerCounts()
     for article, parts in zip(articles, passages, strict=True):
         sc.add(_contribution(article, parts))
-    titles = [frozenset(t) for t in title_tokens]
+    titles = [title_term_set(a, t) for a, t in zip(articles, title_tokens, strict=True)]
     return make_store(articles, passages, index, titles, sc, glossary, alias_groups, errors)
 
 
@@ -623,9 +631,9 @@ def _edit(store: Store, pos: int, article: Article | None, tokens: Sequence[Sequ
     mine: dict[str, np.ndarray] = {}
     if article is not None:
         _article_arrays(mine, [article], [parts])
-        subject = frozenset(title_tokens) | (
-            article_subject(list(range(k_new)), terms, r_ptr, r_ids) if parts else frozenset())
-        _put_strings(mine, "title_terms", [" ".join(sorted(set(title_tokens)))])
+        title = title_term_set(article, title_tokens)
+        subject = title | (article_subject(list(range(k_new)), terms, r_ptr, r_ids) if parts else frozenset())
+        _put_strings(mine, "title_terms", [" ".join(sorted(title))])
         _put_strings(mine, "subject_terms", [" ".join(sorted(subject))])
     else:
         _article_arrays(mine, [], [])

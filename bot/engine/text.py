@@ -16,7 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 #: Bump when tokenisation changes in a way the signature in bot.engine.search cannot see (regexes, rules).
-TOKENIZER_VERSION = "4"
+TOKENIZER_VERSION = "5"
 
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000
@@ -120,6 +120,22 @@ _STEM_FIXES = {"su": "sue", "us": "us"}
 # ... and conflates a few words whose meanings differ: "lawful" is not "law" ("lawful requests" is
 # no answer to "which law ...?"), so it keeps a stem of its own
 _WORD_STEMS = {"lawful": "lawful", "lawfully": "lawful", "lawfulness": "lawful"}
+#: Irregular verb forms and their base, which Snowball cannot see ("wrote" and "writing" are one
+#: verb). Forms that are also everyday words of another meaning ("found", "left", "saw") are left out.
+_IRREGULAR = {
+    "wrote": "write", "written": "write", "took": "take", "taken": "take", "gave": "give", "given": "give",
+    "told": "tell", "won": "win", "held": "hold", "began": "begin", "begun": "begin", "bought": "buy",
+    "paid": "pay", "sold": "sell", "brought": "bring", "sent": "send", "spent": "spend", "led": "lead",
+    "met": "meet", "chose": "choose", "chosen": "choose", "broke": "break", "broken": "break",
+    "spoke": "speak", "spoken": "speak", "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall",
+    "grew": "grow", "grown": "grow", "knew": "know", "known": "know", "shown": "show", "seen": "see",
+    "lost": "lose", "kept": "keep", "built": "build", "struck": "strike", "drew": "draw", "drawn": "draw",
+    "drove": "drive", "driven": "drive", "thought": "think", "caught": "catch", "fought": "fight",
+    "sought": "seek", "taught": "teach", "stood": "stand", "understood": "understand",
+    "forbade": "forbid", "forbidden": "forbid", "hid": "hide", "hidden": "hide", "froze": "freeze",
+    "frozen": "freeze", "withdrew": "withdraw", "withdrawn": "withdraw", "overturned": "overturn",
+    "undertook": "undertake", "undertaken": "undertake", "arose": "arise", "arisen": "arise",
+}
 
 
 @lru_cache(maxsize=65536)
@@ -127,7 +143,7 @@ def stem(word: str) -> str:
     """Snowball English stem of a folded word (cached: the vocabulary is small, text is not)."""
     if word in _WORD_STEMS:
         return _WORD_STEMS[word]
-    out = _stemmer().stemWord(word)
+    out = _stemmer().stemWord(_IRREGULAR.get(word, word))
     return _STEM_FIXES.get(out, out)
 
 

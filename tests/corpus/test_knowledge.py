@@ -183,3 +183,20 @@ async def test_concurrent_reloads_and_questions(tmp_corpus: Path) -> None:
     results = await asyncio.gather(k.reload(), k.reload(), ask_many())
     assert all(results[2])
     assert len(k.snapshot.articles) == 2
+
+
+def test_a_refusal_names_the_words_the_corpus_lacks_for_curators(kb: Knowledge) -> None:
+    refused = kb.ask("What is the capital of Australia?")
+    assert not refused.answered and {"capital", "Australia"} <= set(refused.lacking)
+    assert kb.ask("Why did Microsoft sue the US government?").lacking == ()
+
+
+def test_the_generation_changes_when_the_corpus_does(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS_DIR, corpus, ignore=shutil.ignore_patterns(".lock", ".cache"))
+    kb = Knowledge.load(corpus)
+    before = kb.generation
+    assert len(before) == 12 and Knowledge.load(corpus).generation == before
+    (article,) = (corpus / "articles").glob("*.md")
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    assert Knowledge.load(corpus).generation != before

@@ -22,7 +22,7 @@ from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import SNAPSHOT_FILE, Knowledge, build_snapshot, snapshot_stamp
 from bot.corpus.snapshot_file import SnapshotUnusable, corpus_generation, read_snapshot, write_snapshot
 from bot.engine.glossary import Glossary
-from bot.engine.store import Store
+from bot.engine.store import STORE_FORMAT, Store
 from tests.paths import MULTI, MULTI_ARTICLES, SEED_SETS
 
 SEED_SLUG = "microsoft-explicit-transparent-customer-data-azure"
@@ -203,7 +203,7 @@ def test_a_file_that_is_not_a_snapshot_is_rebuilt(seed: Path, caplog) -> None:
 
 
 def test_read_refuses_an_array_type_it_does_not_store(tmp_path: Path) -> None:
-    store = Store({"x": np.array([1, 2, 3], dtype=np.int64)}, {"format": 1})
+    store = Store({"x": np.array([1, 2, 3], dtype=np.int64)}, {"format": STORE_FORMAT})
     with pytest.raises(ValueError, match="dtype"):
         write_snapshot(tmp_path / "s.bin", Store({"x": np.array(["a"], dtype=object)}, {}),
                        snapshot_stamp(corpus_generation(tmp_path)))
@@ -312,3 +312,20 @@ async def test_an_add_after_another_process_changed_the_corpus_rebuilds_in_full(
     assert "hand-written" in {a.slug for a in kb.snapshot.articles}
     full = build_snapshot(corpus, persist=False)
     assert_same_store(kb.snapshot.store, full.store)
+
+
+def test_the_command_line_add_of_several_files_updates_the_saved_snapshot(tmp_path: Path, monkeypatch) -> None:
+    """`python -m bot add A B` (a bulk import) updates the saved snapshot article by article
+    instead of rebuilding it, and the result equals a full rebuild."""
+    from bot.cli.main import main
+
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    build_snapshot(corpus)
+    sources = [MULTI_ARTICLES / "cloud-act-explained.txt", MULTI_ARTICLES / "eu-data-boundary.html"]
+    _loaded_only(monkeypatch)
+    assert main(["add", *map(str, sources), "--corpus", str(corpus)]) == 0
+    monkeypatch.undo()
+    saved = read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
+    full = build_snapshot(corpus, persist=False)
+    assert len(full.articles) == 4
+    assert_same_store(saved, full.store)

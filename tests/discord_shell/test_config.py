@@ -62,6 +62,13 @@ def test_values_are_parsed(tmp_path, monkeypatch):
     assert config.wants_message_content
 
 
+def test_history_keys(tmp_path):
+    config = config_from_mapping({"data_dir": str(tmp_path), "history": False, "history_days": 30}, environ={})
+    assert (config.history, config.history_days) == (False, 30)
+    assert config.history_path == tmp_path / "history.sqlite3"
+    assert Config().history and Config().history_days == 90
+
+
 def test_environment_overrides_api_base_url():
     config = config_from_mapping(
         {"api_base_url": "https://example.org/api/v10"}, environ={"DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10/"}
@@ -89,6 +96,9 @@ def test_environment_overrides_api_base_url():
         ({"message_content_intent": "yes"}, "message_content_intent"),
         ({"view_timeout_seconds": 3600}, "view_timeout_seconds"),
         ({"top_k": 5, "more_sources_limit": 4}, "more_sources_limit"),
+        ({"history": "no"}, "history"),
+        ({"history_days": 0}, "history_days"),
+        ({"history_days": 1.5}, "history_days"),
     ],
 )
 def test_bad_values_name_the_key(data, key):

@@ -96,7 +96,8 @@ def test_answer_embeds_one_per_quote_with_citation():
 )
 def test_answer_embeds_always_fit_and_keep_citations(quote_words, title, publisher):
     quotes = tuple(_quote(" ".join(ws) * 3, i, title=title, publisher=publisher) for i, ws in enumerate(quote_words, 1))
-    embeds = answer_embeds(Answer("q", True, quotes), header="Sources 1–10 of 12")
+    notes = ["A newer article also covers this: " + title]
+    embeds = answer_embeds(Answer("q", True, quotes), header="Sources 1–10 of 12", notes=notes)
     assert check_embeds([e.to_dict() for e in embeds]) == []
     assert total_length(embeds) <= LIMITS.total
     assert len(embeds) == len(quotes)
@@ -139,3 +140,23 @@ def test_sources_embeds_fit_even_for_many_articles():
 def test_help_embed_fits():
     e = help_embed(top_k=3, answer_channels=True, cooldown="Each person can ask 3 questions per 10 seconds.")
     assert check_embeds([e.to_dict()]) == []
+
+
+def test_the_page_header_says_how_many_articles_and_years_and_notes_are_shown():
+    from bot.discord_shell.exts.ask import Reply
+
+    old = _quote("Microsoft said one thing.", 1)
+    new = Quote(
+        text="Microsoft said another.", marked="Microsoft said another.", passage="Microsoft said another.",
+        score=1.0, citation=Citation("dpf", "DPF", "Monitor", "2023-07-10", 4, "dpf#4", None),
+    )
+    note = "A newer article also covers this: \u201cDPF\u201d (Monitor, 10 July 2023, paragraph 4), quoted below."
+    answer = Answer("q", True, (old, new), notes=(note,))
+    reply = Reply(answer=answer, pages=((old, new), (old,)))
+    assert reply.header(0) == "From 2 articles, 2016\u20132023 · Sources 1–2 of 3 (page 1 of 2)"
+    assert reply.header(1) == "Sources 3–3 of 3 (page 2 of 2)"
+    first = reply.embeds(0)
+    assert first[0].author.name.startswith("From 2 articles")
+    assert [f.value for f in first[0].fields] == [note]
+    assert all(not e.fields for e in reply.embeds(1))
+    assert "date unknown" not in first[0].footer.text and "15 April 2016" in first[0].footer.text

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import yaml
@@ -51,7 +51,7 @@ async def test_answer_buttons_work_after_a_restart(fake, run_bot):
     assert visible_text(await fake.wait_for_reply(back)) == first_page
 
 
-async def test_votes_after_a_restart_are_recorded_through_the_feedback_path(fake, run_bot):
+async def test_votes_after_a_restart_are_stored_and_linked_to_their_question(fake, run_bot):
     bot = await run_bot()
     mid = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
     answer = await fake.wait_for_reply(mid)
@@ -59,13 +59,15 @@ async def test_votes_after_a_restart_are_recorded_through_the_feedback_path(fake
     bot = await _restart(bot, run_bot)
     up = await fake.click_button(answer, "ask:vote:up", user=fake.bob)
     assert "Thanks" in (await fake.wait_for_reply(up))["content"]
-    path = bot.config.feedback_path
-    async with asyncio.timeout(10):
-        while not path.exists() or not path.read_text(encoding="utf-8").strip():
-            await asyncio.sleep(0.01)
-    (record,) = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert record["question"] == LAWSUIT_QUESTION and record["vote"] == "up"
-    assert len(record["passage_ids"]) == len(shown)
+    conn = sqlite3.connect(bot.config.history_path)
+    try:
+        (row,) = conn.execute(
+            "SELECT q.question, v.vote, v.passage_ids FROM votes v JOIN questions q ON q.id = v.question_id"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert row[0] == LAWSUIT_QUESTION and row[1] == "up"
+    assert len(json.loads(row[2])) == len(shown)
 
 
 async def test_a_forgotten_answer_expires_politely_and_disables_its_buttons(fake, run_bot, tmp_path):

@@ -34,7 +34,7 @@ async def test_mention_reply_without_embed_links_is_plain_text(fake, run_bot):
 
 async def test_answer_channel_without_embed_links_guild_wide_and_paging(fake, run_bot):
     fake.deny_bot(EMBED_LINKS)  # neither @everyone nor the bot's role has it
-    await run_bot(answer_channel_ids=[fake.answers])
+    await run_bot(answer_channel_ids=[fake.answers], reply_in_thread="never")
     mid = await fake.dispatch_message(LAWSUIT_QUESTION, channel=fake.answers)
     await fake.wait_for_reply(mid)
     messages = await fake.wait_for(

@@ -366,3 +366,49 @@ def test_a_known_acronym_ties_a_question_alone(kb: Knowledge) -> None:
     """'EU-US' is the only word the article shares with this question ('between Europe and the US')."""
     answer = kb.ask("Does the executive think the EU-US negotiations are the company's business?", top_k=3)
     assert answer.answered and 20 in [q.citation.paragraph for q in answer.quotes]
+
+
+# --- what a question asks to define, and what a count counts --------------------------------------
+
+
+def test_definition_questions_name_their_subject() -> None:
+    from bot.engine.question_kind import defined, defines
+
+    assert defined("what is UGAP?") == "UGAP"
+    assert defined("Who is the European Data Protection Supervisor?") == "European Data Protection Supervisor"
+    assert defined("What does the CLOUD Act stand for?") == "CLOUD Act"
+    assert defined("What is the maximum fine under the GDPR for a cloud provider?") is None  # not a definition
+    assert defined("Why did Microsoft sue?") is None
+    assert defines("UGAP", "bought through UGAP, the central public purchasing agency, since 2017")
+    assert defines("EDPS", "the European Data Protection Supervisor (EDPS) found")
+    assert defines("European Data Protection Supervisor", "said Jan Nowak, the European Data Protection Supervisor.")
+    assert not defines("UGAP", "Contracts signed through UGAP run until 2027.")
+
+
+def test_how_many_questions_count_their_plural_noun() -> None:
+    from bot.engine.question_kind import focus
+
+    assert focus("How many judges sit on the Data Protection Review Court?") == ("judges",)
+    assert focus("how many founding members does Gaia-X have?") == ("members",)
+    assert focus("How many times did it happen") == ()
+
+
+def test_counts_of_entities_need_the_entity_and_shares_need_a_share() -> None:
+    from bot.engine.question_kind import Want, can_answer, focus, wants
+
+    assert focus("how many US companies signed up on the first day?") == ("companies",)
+    assert focus("how many different kinds of events were collected?") == ()  # a number answers
+    assert focus("which judge decided the case at the district court?") == ("judge",)
+    assert wants("What percentage of Bleu does Orange own?") is Want.PERCENT
+    assert can_answer(Want.PERCENT, "Orange will hold 50% of the company") and not can_answer(
+        Want.PERCENT, "Orange and Capgemini set up Bleu in 2021"
+    )
+    assert wants("how much was LinkedIn fined in Russia?") is Want.AMOUNT
+    assert not can_answer(Want.AMOUNT, "The court fined LinkedIn on 10 November")
+
+
+def test_how_much_fined_asks_about_a_fine() -> None:
+    from bot.engine.question_kind import focus
+
+    assert focus("how much was LinkedIn fined in Russia?") == ("fined",)
+    assert focus("How much did Microsoft pay for LinkedIn?") == ()  # paying is said in many ways

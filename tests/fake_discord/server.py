@@ -36,7 +36,16 @@ MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
-BASIC_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 6) | (1 << 31)  # view, send, embed...
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+# view, send, embed, history, reactions, commands, and (as @everyone has by default) public threads
+BASIC_PERMISSIONS = ((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 6) | (1 << 31)
+                     | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS)
+THREAD_TYPES = (10, 11, 12)
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
+THREAD_NAME = 100
+APPLIED_TAGS = 5
 
 
 def _now_iso() -> str:
@@ -221,7 +230,11 @@ class FakeDiscord:
             "joined_at": "2024-01-01T00:00:00+00:00", "large": False, "unavailable": False,
             "member_count": len(self.users),
             "members": [u.member() for u in self.users.values()],
-            "channels": list(self.channels.values()), "threads": [], "presences": [],
+            "channels": [c for c in self.channels.values() if c["type"] not in THREAD_TYPES],
+            # like Discord: the active threads travel with the guild, so a restarted bot knows them
+            "threads": [c for c in self.channels.values()
+                        if c["type"] in THREAD_TYPES and not c["thread_metadata"]["archived"]],
+            "presences": [],
             "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
             "soundboard_sounds": [],
         }
@@ -238,11 +251,81 @@ class FakeDiscord:
         overwrites = self.channels[channel]["permission_overwrites"]
         overwrites.append({"id": str(self.bot_role), "type": 0, "allow": "0", "deny": str(permission)})
 
+    def allow_bot(self, permission: int) -> None:
+        """Give the bot's role `permission` guild-wide (before the bot connects)."""
+        self.role_permissions[self.bot_role] |= permission
+
+    # --- forums and threads -------------------------------------------------------------------
+
+    def add_forum(self, name: str, tags: list[str] = ()) -> int:
+        """A forum channel with these tag names; add it before the bot connects (it travels in GUILD_CREATE)."""
+        cid = self.snowflake()
+        channel = self._text_channel(cid, name, len(self.channels))
+        channel.update({
+            "type": 15, "default_auto_archive_duration": 1440, "default_thread_rate_limit_per_user": 0,
+            "available_tags": [{"id": str(self.snowflake()), "name": t, "moderated": False, "emoji_id": None,
+                                "emoji_name": None} for t in tags],
+            "default_reaction_emoji": None, "default_sort_order": None, "default_forum_layout": 0,
+        })
+        self.channels[cid] = channel
+        return cid
+
+    def _thread_payload(self, tid: int, parent: int, owner: int, name: str, duration: int = 1440) -> dict[str, Any]:
+        return {
+            "id": str(tid), "type": 11, "guild_id": str(self.guild_id), "parent_id": str(parent),
+            "owner_id": str(owner), "name": name, "last_message_id": None, "message_count": 0,
+            "member_count": 1, "rate_limit_per_user": 0, "flags": 0, "total_message_sent": 0,
+            "applied_tags": [],
+            "thread_metadata": {"archived": False, "auto_archive_duration": duration,
+                                "archive_timestamp": _now_iso(), "locked": False,
+                                "create_timestamp": _now_iso()},
+        }
+
+    def threads(self, parent: int | None = None) -> list[dict[str, Any]]:
+        return [c for c in self.channels.values()
+                if c["type"] in THREAD_TYPES and (parent is None or c["parent_id"] == str(parent))]
+
+    def thread_from(self, message_id: int) -> dict[str, Any] | None:
+        """The thread started from message `message_id` (a thread's id is its starter message's)."""
+        channel = self.channels.get(message_id)
+        return channel if channel is not None and channel["type"] in THREAD_TYPES else None
+
+    async def wait_for_thread_message(self, thread_id: int, count: int = 1, timeout: float = 15.0) -> dict[str, Any]:
+        """The bot's `count`-th message in a thread, once it has been sent."""
+        def check() -> dict[str, Any] | None:
+            sent = self.bot_messages(thread_id)
+            return sent[count - 1] if len(sent) >= count else None
+
+        return await self.wait_for(check, timeout)
+
+    async def start_forum_post(self, forum: int, title: str, content: str, *,
+                               author: FakeUser | None = None) -> int:
+        """A member opens a post in a forum: THREAD_CREATE, then its first message (whose id is the
+        thread's), as Discord sends them. Returns the post's (thread's) id."""
+        author = author or self.alice
+        tid = self.snowflake()
+        thread = self._thread_payload(tid, forum, author.id, title)
+        self.channels[tid] = thread
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}, self.guild_id)
+        await self.dispatch_message(content, author=author, channel=tid, message_id=tid)
+        return tid
+
+    async def set_thread(self, thread_id: int, *, archived: bool | None = None, locked: bool | None = None) -> None:
+        """A moderator archives or locks a thread (THREAD_UPDATE)."""
+        meta = self.channels[thread_id]["thread_metadata"]
+        if archived is not None:
+            meta["archived"] = archived
+        if locked is not None:
+            meta["locked"] = locked
+        await self._dispatch("THREAD_UPDATE", self.channels[thread_id], self.guild_id)
+
     def bot_permissions(self, channel_id: int) -> int:
         """The bot's permissions in a guild channel, computed the way Discord does (roles, then the
         channel's @everyone, role and member overwrites); everything in a DM."""
         if channel_id not in self.channels:
             return BASIC_PERMISSIONS
+        if self.channels[channel_id]["type"] in THREAD_TYPES:  # a thread has its parent's permissions
+            return self.bot_permissions(int(self.channels[channel_id]["parent_id"]))
         roles = (self.everyone_role, *self.bot_user.role_ids)
         perms = 0
         for rid in roles:
@@ -496,6 +579,7 @@ class FakeDiscord:
         mention_roles: list[int] | None = None,
         mention_everyone: bool = False,
         reply_to: int | None = None,
+        message_id: int | None = None,
     ) -> int:
         """A user posts a message; returns its id. `dm=True` sends it to the bot directly.
 
@@ -515,7 +599,7 @@ class FakeDiscord:
                     mentions.append(replied)
         if mention_roles is None:
             mention_roles = [int(r) for r in re.findall(r"<@&(\d+)>", content)]
-        message_id = self.snowflake()
+        message_id = message_id or self.snowflake()
         data: dict[str, Any] = {
             "id": str(message_id), "channel_id": str(channel_id), "author": author.payload(),
             "content": content, "timestamp": _now_iso(), "edited_timestamp": None, "tts": False,
@@ -720,6 +804,8 @@ class FakeDiscord:
             (r"(?P<verb>PUT|GET) /applications/(?P<aid>\d+)/commands", self._r_commands),
             (r"(?P<verb>PUT|GET) /applications/(?P<aid>\d+)/guilds/(?P<gid>\d+)/commands", self._r_commands),
             (r"POST /channels/(?P<cid>\d+)/messages", self._r_create_message),
+            (r"POST /channels/(?P<cid>\d+)/messages/(?P<mid>\d+)/threads", self._r_start_thread),
+            (r"(?P<verb>GET|PATCH) /channels/(?P<cid>\d+)", self._r_channel),
             (r"(?P<verb>PATCH|GET|DELETE) /channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._r_message),
             (r"POST /channels/(?P<cid>\d+)/typing", self._r_no_content),
             (r"(PUT|DELETE) /channels/(?P<cid>\d+)/messages/(?P<mid>\d+)/reactions/.*", self._r_no_content),
@@ -812,6 +898,7 @@ class FakeDiscord:
         if channel_id not in self.channels and not self._is_dm(channel_id):
             raise _HTTPError(404, "Unknown Channel", 10003)
         self._check_send(body, f"POST /channels/{cid}/messages")
+        self._check_thread_send(channel_id)
         body = self._without_forbidden_embeds(channel_id, body or {}, f"POST /channels/{cid}/messages")
         ref = (body or {}).get("message_reference")
         if ref and ref.get("fail_if_not_exists", True) and int(ref["message_id"]) not in self.messages:
@@ -821,6 +908,81 @@ class FakeDiscord:
         await self._dispatch("MESSAGE_CREATE", msg, None if self._is_dm(channel_id) else self.guild_id,
                              required=False)
         return 200, msg
+
+    def _check_thread_send(self, channel_id: int) -> None:
+        """Sending in a thread needs Send Messages in Threads; an archived or locked thread takes nothing."""
+        channel = self.channels.get(channel_id)
+        if channel is None or channel["type"] not in THREAD_TYPES:
+            return
+        if not self.bot_permissions(channel_id) & SEND_MESSAGES_IN_THREADS:
+            raise _HTTPError(403, "Missing Permissions", 50013)
+        meta = channel["thread_metadata"]
+        if meta["archived"] or meta["locked"]:
+            self.violate(f"message sent in {'locked' if meta['locked'] else 'archived'} thread {channel_id}")
+            raise _HTTPError(400, "Thread is archived", 50083)
+        channel["message_count"] += 1
+        channel["total_message_sent"] += 1
+
+    async def _r_start_thread(self, body: Any, cid: str, mid: str, **_: Any) -> tuple[int, Any]:
+        """POST /channels/{cid}/messages/{mid}/threads: a public thread from a message, with its id."""
+        channel_id, message_id = int(cid), int(mid)
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            raise _HTTPError(404, "Unknown Channel", 10003)
+        msg = self.messages.get(message_id)
+        if msg is None or msg["channel_id"] != cid:
+            raise _HTTPError(404, "Unknown Message", 10008)
+        body = body or {}
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= THREAD_NAME:
+            self.violate(f"thread name of {len(name) if isinstance(name, str) else name!r} chars (1-{THREAD_NAME})")
+            raise _HTTPError(400, "Invalid Form Body", 50035)
+        duration = body.get("auto_archive_duration", 1440)
+        if duration not in ARCHIVE_DURATIONS:
+            self.violate(f"auto_archive_duration {duration!r} is not one of {ARCHIVE_DURATIONS}")
+            raise _HTTPError(400, "Invalid Form Body", 50035)
+        if channel["type"] not in (0, 5):
+            raise _HTTPError(400, "Cannot execute action on this channel type", 50024)
+        if not self.bot_permissions(channel_id) & CREATE_PUBLIC_THREADS:
+            raise _HTTPError(403, "Missing Permissions", 50013)
+        if message_id in self.channels:
+            raise _HTTPError(400, "A thread has already been created for this message", 160004)
+        thread = self._thread_payload(message_id, channel_id, self.bot_user.id, name, duration)
+        self.channels[message_id] = thread
+        msg["thread"] = thread
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}, self.guild_id, required=False)
+        return 201, thread
+
+    async def _r_channel(self, body: Any, verb: str, cid: str, **_: Any) -> tuple[int, Any]:
+        channel_id = int(cid)
+        if channel_id not in self.channels:
+            if verb == "GET" and self._is_dm(channel_id):
+                return 200, self._channel_payload(channel_id)
+            raise _HTTPError(404, "Unknown Channel", 10003)
+        channel = self.channels[channel_id]
+        if verb == "GET":
+            return 200, channel
+        body = body or {}
+        if channel["type"] not in THREAD_TYPES:
+            self.violate(f"PATCH /channels/{cid}: the bot edits only threads")
+            raise _HTTPError(403, "Missing Permissions", 50013)
+        if channel["owner_id"] != str(self.bot_user.id) and not self.bot_permissions(channel_id) & MANAGE_THREADS:
+            raise _HTTPError(403, "Missing Permissions", 50013)
+        if "applied_tags" in body:
+            tags = [str(t) for t in body["applied_tags"] or []]
+            forum = self.channels.get(int(channel["parent_id"])) or {}
+            known = {t["id"] for t in forum.get("available_tags") or []}
+            if len(tags) > APPLIED_TAGS or not set(tags) <= known:
+                self.violate(f"PATCH /channels/{cid}: applied_tags {tags} (at most {APPLIED_TAGS} of {known})")
+                raise _HTTPError(400, "Invalid Form Body", 50035)
+            channel["applied_tags"] = tags
+        for key in ("archived", "locked"):
+            if key in body:
+                channel["thread_metadata"][key] = bool(body[key])
+        if "name" in body:
+            channel["name"] = body["name"]
+        await self._dispatch("THREAD_UPDATE", channel, self.guild_id, required=False)
+        return 200, channel
 
     def _edit(self, msg: dict[str, Any], body: dict[str, Any], what: str) -> dict[str, Any]:
         for p in limits.check_message(body, send=False):

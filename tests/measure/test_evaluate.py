@@ -151,3 +151,60 @@ def test_bad_question_files_are_named(tmp_path: Path, text: str, message: str) -
     with pytest.raises(EvalFileError, match="q.yaml") as err:
         load_questions(path)
     assert message in str(err.value)
+
+
+# --- `article:`: is the hit cited to the article that answers? -----------------------------------
+
+
+def _cited(passage: str, slug: str) -> Quote:
+    citation = Citation(slug, slug.title(), "P", None, 1, f"{slug}#1", None)
+    return Quote(text=passage, marked=passage, passage=passage, score=1.0, citation=citation)
+
+
+def test_metrics_count_the_right_article_at_rank_1_and_in_the_top_3() -> None:
+    q = EvalQuestion("a?", ("x",), article="a.md")
+    results = [
+        judge(q, Answer("a?", True, (_cited("x", "a"),)), "a"),  # right at 1
+        judge(q, Answer("a?", True, (_cited("x", "b"),)), "a"),  # hit at 1, wrong article
+        judge(q, Answer("a?", True, (_cited("y", "b"), _cited("x", "a"))), "a"),  # right at 2
+        judge(q, Answer("a?", True, (_cited("y", "a"),)), "a"),  # no hit: not counted
+    ]
+    assert results[1].right_article is False and results[1].hit_slug == "b"
+    assert results[3].right_article is None
+    m = metrics(results)
+    assert m["with_article"] == 4
+    assert m["right_article@1"] == 0.5
+    assert m["right_article@3"] == round(2 / 3, 4)
+
+
+def test_sets_without_article_report_no_article_figures() -> None:
+    m = metrics([judge(EvalQuestion("a?", ("x",)), Answer("a?", True, (_quote("x"),)))])
+    assert "right_article@1" not in m
+
+
+def test_article_names_resolve_by_content_to_slugs(tmp_path: Path) -> None:
+    from bot.corpus.admin import add_draft
+    from bot.corpus.ingest import ingest_file
+    from bot.measure.evaluate import resolve_articles
+    from tests.paths import MULTI_ARTICLES
+
+    corpus = tmp_path / "corpus"
+    (corpus / "articles").mkdir(parents=True)
+    slug = add_draft(corpus, ingest_file(MULTI_ARTICLES / "gdpr-day-one.txt")).article.slug
+    articles = Knowledge.load(corpus).snapshot.articles
+    questions = [EvalQuestion("a?", ("x",), article="gdpr-day-one.txt"), EvalQuestion("b?", ("x",), article=slug)]
+    assert resolve_articles(questions, articles, [MULTI_ARTICLES]) == {"gdpr-day-one.txt": slug, slug: slug}
+    with pytest.raises(EvalFileError, match="nope.md"):
+        resolve_articles([EvalQuestion("c?", ("x",), article="nope.md")], articles, [MULTI_ARTICLES])
+    with pytest.raises(EvalFileError, match="not in the corpus"):
+        resolve_articles([EvalQuestion("d?", ("x",), article="meta-dpc-fine.txt")], articles, [MULTI_ARTICLES])
+
+
+def test_eval_cli_names_an_unknown_article_and_the_question_file(tmp_path: Path, capsys) -> None:
+    from bot.cli.main import main
+
+    path = tmp_path / "q.yaml"
+    path.write_text('questions:\n  - q: "hi?"\n    expect: ["x"]\n    article: missing.md\n', encoding="utf-8")
+    assert main(["eval", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "q.yaml" in err and "missing.md" in err

@@ -15,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,10 +25,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.corpus.admin import AddOutcome, add_from_upload, add_from_url
+from bot.corpus.admin import AddOutcome, add_from_upload
 from bot.corpus.articles import CorpusError
+from bot.corpus.bulk import ADDED, FAILED, PRESENT, Importer, ImportSummary, ItemResult, single_item
+from bot.corpus.fetch import FetchPolicy
 from bot.corpus.ingest import IngestError, Limits, Metadata, format_size, is_url, parse_content_type
-from bot.discord_shell.checks import is_admin
+from bot.discord_shell.checks import may_administer
 from bot.engine.text import plural
 
 if TYPE_CHECKING:
@@ -41,6 +46,9 @@ REFUSAL = (
     "You can still ask about it with `/ask` and see what it holds with `/sources`."
 )
 MAX_CHOICES = 25
+#: A long import edits its message at most this often (seconds): members need no more, and
+#: Discord rate-limits edits.
+PROGRESS_EVERY = 3.0
 
 
 def upload_limits(config: Config) -> Limits:
@@ -98,6 +106,91 @@ def list_text(rows: list[tuple[str, str, int]], limit: int = 1900) -> str:
     return "\n".join(lines)
 
 
+class ProgressEditor:
+    """Shows an import's progress by editing one message, at most every `every` seconds.
+
+    `item_done` runs on the event loop for every finished item; it starts an edit only when the
+    last one is at least `every` seconds old and finished (a slow edit is never queued behind
+    another). `finish` waits for an edit in flight, so the final summary is never overwritten.
+    """
+
+    def __init__(
+        self,
+        edit: Callable[[str], Awaitable[object]],
+        feed_title: str,
+        *,
+        every: float = PROGRESS_EVERY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._edit = edit
+        self.feed_title = feed_title
+        self.every = every
+        self._clock = clock
+        self._last = clock()  # the "importing N items" message was just sent
+        self._task: asyncio.Task[None] | None = None
+        self.counts: Counter[str] = Counter()
+        self.total = 0
+        self.edits = 0
+
+    def text(self, done: int) -> str:
+        c = self.counts
+        return (
+            f"Importing {plural(self.total, 'item')} from **{discord.utils.escape_markdown(self.feed_title)}**: "
+            f"{done}/{self.total} done ({c[ADDED]} added, {c[PRESENT]} already present, {c[FAILED]} failed)…"
+        )
+
+    def planned(self, total: int) -> None:
+        self.total = total
+
+    def item_done(self, result: ItemResult, done: int, total: int) -> None:
+        self.counts[result.status] += 1
+        self.total = total
+        now = self._clock()
+        if now - self._last < self.every or (self._task is not None and not self._task.done()):
+            return
+        self._last = now
+        self.edits += 1
+        self._task = asyncio.ensure_future(self._safe_edit(self.text(done)))
+
+    async def _safe_edit(self, text: str) -> None:
+        try:
+            await self._edit(text)
+        except discord.HTTPException as exc:  # e.g. the interaction's 15 minutes are over
+            log.info("could not edit the import progress message: %s", exc)
+
+    async def finish(self) -> None:
+        if self._task is not None:
+            await self._task
+
+
+def import_summary_text(summary: ImportSummary, feed_title: str, limit: int = 1900) -> str:
+    """The end of a feed import, within one message: counts, then what failed and why, then titles."""
+    esc = discord.utils.escape_markdown
+    head = (
+        f"Imported **{esc(feed_title)}**: {summary.counts()} ({plural(len(summary.results), 'item')})."
+        + (" The new articles are searchable now with `/ask`." if summary.added else "")
+    )
+    lines = [head]
+    sections = (
+        ("Failed:", [f"• <{r.source}> — {esc(r.reason)}" for r in summary.failed]),
+        ("Added:", [f"• `{r.slug}` — {esc(r.title or '')}" for r in summary.added]),
+    )
+    used = len(head)
+    for title, rows in sections:
+        if not rows:
+            continue
+        lines.append(title)
+        used += len(title) + 1
+        for i, row in enumerate(rows):
+            if used + len(row) + 1 > limit - 60:
+                lines.append(f"… and {len(rows) - i} more (`python -m bot add FEED --json` lists every item).")
+                used += len(lines[-1]) + 1
+                break
+            lines.append(row)
+            used += len(row) + 1
+    return "\n".join(lines)
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Corpus(commands.GroupCog, group_name="corpus", group_description="Add, list or remove corpus articles (admins)"):
@@ -119,8 +212,7 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="Add, lis
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         """Checked on every invocation, whatever Discord showed the member."""
-        perms = interaction.permissions
-        if is_admin(interaction.user, self.bot.config) or (interaction.guild_id and perms.manage_guild):
+        if may_administer(interaction, self.bot.config):
             return True
         log.info("refused /corpus for user %s (not an admin)", interaction.user.id)
         raise app_commands.CheckFailure(REFUSAL)
@@ -134,9 +226,11 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="Add, lis
 
     # --- /corpus add ---------------------------------------------------------------------------
 
-    @app_commands.command(name="add", description="Add an article from a web page or an uploaded .txt/.md/.html file")
+    @app_commands.command(
+        name="add", description="Add articles from a web page, an RSS/Atom feed or a .txt/.md/.html file"
+    )
     @app_commands.describe(
-        url="Web page to add (or, with a file, the article's own link)",
+        url="Web page or RSS/Atom feed to add (or, with a file, the article's own link)",
         file="A .txt, .md or .html file with the article",
         title="Title (overrides the one found in the source)",
         publisher="Publisher (overrides the one found)",
@@ -176,7 +270,8 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="Add, lis
                 )
             else:
                 assert url is not None
-                outcome = await add_from_url(self.bot.knowledge, url, metadata, download_limits(config))
+                await self._add_link(interaction, url, metadata)
+                return
         except (IngestError, CorpusError) as exc:
             log.info("/corpus add refused for %s: %s", interaction.user.id, exc)
             await self._reply(interaction, f"Not added: {sentence(str(exc))}")
@@ -189,6 +284,53 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="Add, lis
             return
         log.info("user %s added %s", interaction.user.id, outcome.article.slug)
         await self._reply(interaction, self._added(outcome))
+
+    async def _add_link(self, interaction: discord.Interaction, url: str, metadata: Metadata) -> None:
+        """A page becomes one article; a feed, one per entry, with a progress message edited as it goes."""
+        config = self.bot.config
+        knowledge = self.bot.knowledge
+        policy = FetchPolicy(limits=download_limits(config), allow_private=config.allow_private_urls)
+        async with Importer(knowledge.corpus_dir, policy, metadata=metadata) as importer:
+            planned = await importer.plan([url])
+            if single_item(planned):
+                [result] = (await importer.run(planned)).results
+                if result.status == ADDED:
+                    await knowledge.reload()
+                    assert result.article is not None
+                    log.info("user %s added %s", interaction.user.id, result.slug)
+                    await self._reply(interaction, self._added(AddOutcome(result.article, result.passages)))
+                elif result.status == PRESENT:
+                    await self._reply(interaction, f"Not added: this is already in the corpus ({result.reason}).")
+                else:
+                    log.info("/corpus add refused for %s: %s", interaction.user.id, result.reason)
+                    await self._reply(interaction, f"Not added: {sentence(result.reason)}")
+                return
+            if metadata != Metadata():
+                await self._reply(interaction, "The title, publisher and published options apply to a single page, "
+                                               "not to a feed; please add the feed without them.")
+                return
+            feed_title = importer.feeds.get(url, url)
+            editor = ProgressEditor(
+                lambda text: interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS),
+                feed_title,
+            )
+            editor.planned(len(planned))
+            await self._reply(
+                interaction,
+                f"Importing {plural(len(planned), 'item')} from **{discord.utils.escape_markdown(feed_title)}**…",
+            )
+            importer.progress = editor
+            summary = await importer.run(planned)
+            await editor.finish()
+        if summary.added:
+            await knowledge.reload()  # one rebuild for the whole feed
+        log.info("user %s imported feed %s: %s", interaction.user.id, url, summary.counts())
+        text = import_summary_text(summary, feed_title)
+        try:
+            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:  # the interaction expired during a very long import
+            log.info("import summary could not replace the progress message; sent as a new one")
+            await self._reply(interaction, text)
 
     @staticmethod
     def _added(outcome: AddOutcome) -> str:

@@ -28,7 +28,10 @@ class Meta(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         config = self.bot.config
         cooldown = UserCooldown(config.cooldown_questions, config.cooldown_seconds).describe()
-        embed = help_embed(top_k=config.top_k, answer_channels=bool(config.answer_channel_ids), cooldown=cooldown)
+        threads = config.reply_in_thread == "always" or (
+            config.reply_in_thread == "answer_channels" and bool(config.answer_channel_ids))
+        embed = help_embed(top_k=config.top_k, answer_channels=bool(config.answer_channel_ids), cooldown=cooldown,
+                           threads=threads, forums=bool(config.forum_channel_ids))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

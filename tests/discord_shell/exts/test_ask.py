@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 
 from tests.discord_shell.helpers import (
     LAWSUIT_QUESTION,
@@ -116,32 +117,37 @@ async def test_more_sources_pages_for_the_asker_only(fake, run_bot):
     assert "Sources 1–3" in visible_text(await fake.wait_for_reply(back))
 
 
-async def test_feedback_buttons_write_jsonl_without_user_names(fake, run_bot, tmp_path):
+async def test_votes_are_stored_in_the_history_before_the_thanks_without_user_names(fake, run_bot, tmp_path):
     bot = await run_bot()
     mid = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
     answer = await buttons_live(bot, await fake.wait_for_reply(mid))
     up = await fake.click_button(answer, "ask:vote:up", user=fake.bob)
     assert "Thanks" in (await fake.wait_for_reply(up))["content"]
+    # thanked only once stored: the vote is in the database the moment the thanks arrives
+    assert [v for (v,) in _rows(bot, "SELECT vote FROM votes")] == ["up"]
     down = await fake.click_button(answer, "ask:vote:down", user=fake.alice)
-    await fake.wait_for_reply(down)
+    assert "Thanks" in (await fake.wait_for_reply(down))["content"]
     again = await fake.click_button(answer, "ask:vote:down", user=fake.alice)
     assert "already" in (await fake.wait_for_reply(again))["content"]
 
-    # the vote is acknowledged first and appended off the loop right after: wait for both lines
-    path = bot.config.feedback_path
-    async with asyncio.timeout(10):
-        while not (path.exists() and len(path.read_text(encoding="utf-8").splitlines()) >= 2):
-            await asyncio.sleep(0.01)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    records = [json.loads(line) for line in lines]
-    assert [r["vote"] for r in records] == ["up", "down"]
-    for r in records:
-        assert set(r) == {"question", "passage_ids", "vote", "time"}
-        assert r["question"] == LAWSUIT_QUESTION
-        assert r["passage_ids"] and all("#" in p for p in r["passage_ids"])
-    raw = "\n".join(lines)
+    votes = _rows(bot, "SELECT v.vote, v.question, v.passage_ids, q.question FROM votes v "
+                       "JOIN questions q ON q.id = v.question_id ORDER BY v.id")
+    assert [v[0] for v in votes] == ["up", "down"]
+    for _, question, passage_ids, linked in votes:
+        assert question == linked == LAWSUIT_QUESTION  # each vote is linked to the question it judges
+        ids = json.loads(passage_ids)
+        assert ids and all("#" in p for p in ids)
+    raw = "\n".join(str(row) for table in ("questions", "votes") for row in _rows(bot, f"SELECT * FROM {table}"))
     for user in (fake.alice, fake.bob):
         assert user.username not in raw and str(user.id) not in raw
+
+
+def _rows(bot, sql):
+    conn = sqlite3.connect(bot.config.history_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 async def test_bot_survives_an_exception_in_a_command(fake, run_bot, monkeypatch, caplog):
@@ -149,7 +155,7 @@ async def test_bot_survives_an_exception_in_a_command(fake, run_bot, monkeypatch
     real_ask = bot.knowledge.ask
     calls = {"n": 0}
 
-    def flaky(question, top_k=3):
+    def flaky(question, top_k=3, after=()):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("index exploded")
@@ -178,7 +184,7 @@ async def test_dm_question_is_answered(fake, run_bot):
 
 
 async def test_answer_channel_needs_no_mention(fake, run_bot):
-    bot = await run_bot(answer_channel_ids=[fake.answers])
+    bot = await run_bot(answer_channel_ids=[fake.answers], reply_in_thread="never")
     assert bot.intents.message_content, "answer channels need the message-content intent"
     mid = await fake.dispatch_message(LAWSUIT_QUESTION, channel=fake.answers)
     assert "paragraph" in visible_text(await fake.wait_for_reply(mid))
@@ -196,3 +202,46 @@ async def test_ignores_own_other_bots_and_unaddressed_messages(fake, run_bot):
     await fake.wait_for_reply(mid)
     posts = [r for r in fake.requests[since:] if r.method == "POST" and r.path.endswith("/messages")]
     assert len(posts) == 1
+
+
+async def test_a_vote_that_cannot_be_stored_is_not_thanked(fake, run_bot, monkeypatch):
+    """Issue 11, item 6: store, then thank; a failed write says so and the person may vote again."""
+    bot = await run_bot()
+    mid = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
+    answer = await buttons_live(bot, await fake.wait_for_reply(mid))
+    real_record_vote = bot.history.record_vote
+
+    async def broken(vote):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bot.history, "record_vote", broken)
+    up = await fake.click_button(answer, "ask:vote:up", user=fake.bob)
+    note = await fake.wait_for_reply(up)
+    assert is_ephemeral(note)
+    assert "could not be saved" in note["content"] and "Thanks" not in note["content"]
+
+    monkeypatch.setattr(bot.history, "record_vote", real_record_vote)
+    again = await fake.click_button(answer, "ask:vote:up", user=fake.bob)
+    assert "Thanks" in (await fake.wait_for_reply(again))["content"]
+    assert [v for (v,) in _rows(bot, "SELECT vote FROM votes")] == ["up"]
+
+
+async def test_a_slow_vote_store_is_deferred_and_thanked_once_stored(fake, run_bot, monkeypatch):
+    bot = await run_bot()
+    mid = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}")
+    answer = await buttons_live(bot, await fake.wait_for_reply(mid))
+    release = asyncio.Event()
+    stored = []
+
+    async def slow(vote):  # a database busy with another process
+        await release.wait()
+        stored.append(vote)
+
+    monkeypatch.setattr(bot.history, "record_vote", slow)
+    click = await fake.click_button(answer, "ask:vote:down", user=fake.bob)
+    await fake.wait_for(lambda: click.ack_type == 6)  # acknowledged in time, nothing said yet
+    assert not click.followup_ids and not stored
+    release.set()
+    note = await fake.wait_for_reply(click)
+    assert is_ephemeral(note) and "Thanks" in note["content"]
+    assert [v.vote for v in stored] == ["down"]

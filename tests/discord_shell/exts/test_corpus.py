@@ -3,6 +3,7 @@ privately and nothing changes; an uploaded article is answerable by a member's /
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,77 @@ def test_check_attachment_and_list_text_helpers():
     rows = [(f"slug-{i}", "A title *with* markdown " * 3, 10) for i in range(100)]
     text = list_text(rows)
     assert len(text) <= 2000 and "more" in text and "\\*with\\*" in text
+
+
+# --- feeds (issue 14) ---------------------------------------------------------------------------------------
+
+
+async def test_admin_imports_a_feed_with_a_progress_message_then_the_summary(fake, run_bot, corpus):
+    from tests.feeds import MISSING, PDF, serve_feed_site
+
+    bot = await run_bot(corpus_dir=str(corpus))
+    async with serve_feed_site() as site:
+        inter = await fake.dispatch_slash("corpus add", {"url": site.feed_url}, user=fake.mod)
+        first = await fake.wait_for_reply(inter, timeout=30)
+        assert is_ephemeral(first)
+        assert "Importing 24 items from **Sovereign Cloud Digest**" in visible_text(first)
+        mid = first["id"]
+        final = await fake.wait_for(
+            lambda: fake.messages[int(mid)] if "Imported" in (fake.messages[int(mid)].get("content") or "") else None,
+            timeout=60,
+        )
+    text = final["content"]
+    assert "21 added, 1 already present, 2 failed (24 items)" in text and "searchable now" in text
+    assert f"<{site.url(MISSING)}> — The page answered HTTP 404" in text and site.url(PDF) in text
+    assert len(bot.knowledge.snapshot.articles) == 22  # one reload, with every new article
+    edits = [r for r in fake.requests if r.method == "PATCH" and r.path.endswith("/messages/@original")]
+    assert edits and all(r.body.get("allowed_mentions") == {"parse": []} for r in edits)
+
+    ask = await fake.dispatch_slash("ask", {"question": "When was the CLOUD Act signed into law?"}, user=fake.alice)
+    answer = plain(visible_text(await fake.wait_for_reply(ask)))
+    assert "23 March 2018" in answer and "What the US CLOUD Act means" in answer
+
+
+async def test_links_to_private_addresses_are_refused_unless_configured(fake, run_bot, corpus):
+    from tests.feeds import serve_feed_site
+
+    await run_bot(corpus_dir=str(corpus), allow_private_urls=False)
+    before = files(corpus)
+    async with serve_feed_site() as site:
+        inter = await fake.dispatch_slash("corpus add", {"url": site.feed_url}, user=fake.mod)
+        text = visible_text(await fake.wait_for_reply(inter, timeout=30))
+        assert sum(site.hits.values()) == 0
+    assert "Not added" in text and "loopback" in text
+    assert files(corpus) == before
+
+
+async def test_progress_edits_at_most_every_few_seconds_and_the_last_one_is_awaited():
+    from bot.corpus.bulk import ADDED, ItemResult
+    from bot.discord_shell.exts.corpus import ProgressEditor
+
+    now = [0.0]
+    edited: list[tuple[float, str]] = []
+
+    async def edit(text: str) -> None:
+        edited.append((now[0], text))
+
+    editor = ProgressEditor(edit, "Feed *one*", every=3.0, clock=lambda: now[0])
+    editor.planned(30)
+    for i in range(30):
+        now[0] += 0.5
+        editor.item_done(ItemResult(f"u{i}", ADDED), i + 1, 30)
+        await asyncio.sleep(0)  # let an edit that was started run
+    await editor.finish()
+    times = [t for t, _ in edited]
+    assert len(times) == 5 and all(b - a >= 3.0 for a, b in zip([0.0, *times], times, strict=False))
+    assert "Feed \\*one\\*" in edited[-1][1] and "30/30 done (30 added" in edited[-1][1]
+
+
+def test_import_summary_fits_one_message():
+    from bot.corpus.bulk import ADDED, FAILED, ImportSummary, ItemResult
+    from bot.discord_shell.exts.corpus import import_summary_text
+
+    results = tuple(ItemResult(f"https://example.org/{i}", FAILED, "The page answered HTTP 404 Not Found.")
+                    for i in range(300)) + (ItemResult("https://example.org/ok", ADDED, slug="ok", title="OK *t*"),)
+    text = import_summary_text(ImportSummary(results), "Big feed")
+    assert len(text) <= 2000 and "1 added, 0 already present, 300 failed" in text and "more" in text

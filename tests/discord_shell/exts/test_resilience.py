@@ -13,7 +13,7 @@ async def test_slow_answer_is_deferred_within_three_seconds(fake, run_bot, monke
     real_ask = bot.knowledge.ask
     release = threading.Event()
 
-    def slow(question, top_k=3):
+    def slow(question, top_k=3, after=()):
         release.wait(timeout=30)  # blocks a worker thread, never the event loop
         return real_ask(question, top_k=top_k)
 
@@ -31,7 +31,7 @@ async def test_event_loop_keeps_serving_while_the_core_works(fake, run_bot, monk
     real_ask = bot.knowledge.ask
     release = threading.Event()
 
-    def slow_for_alice(question, top_k=3):
+    def slow_for_alice(question, top_k=3, after=()):
         if "slow" in question:
             release.wait(timeout=30)
         return real_ask(question, top_k=top_k)
@@ -87,7 +87,7 @@ async def test_over_long_mention_gets_a_clear_reply(fake, run_bot):
 async def test_without_the_intent_unaddressed_channel_messages_are_invisible(fake, run_bot):
     # answer channel configured but the privileged intent forced off: Discord blanks the content,
     # so the bot must stay quiet rather than complain about an "empty question"
-    await run_bot(answer_channel_ids=[fake.answers], message_content_intent=False)
+    await run_bot(answer_channel_ids=[fake.answers], message_content_intent=False, reply_in_thread="never")
     since = len(fake.requests)
     await fake.dispatch_message(LAWSUIT_QUESTION, channel=fake.answers)
     mid = await fake.dispatch_message(f"{fake.bot_user.mention} {LAWSUIT_QUESTION}", channel=fake.answers)

@@ -1,0 +1,59 @@
+"""Short natural questions the bundled corpus answers, and traps it must refuse (issue 11, item 9):
+each checks a general cause, named in the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.corpus.admin import add_draft
+from bot.corpus.ingest import ingest_file
+from bot.corpus.knowledge import Knowledge
+from tests.paths import MULTI_ARTICLES, ROOT
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return Knowledge.load(ROOT / "corpus")
+
+
+def test_a_verb_no_article_uses_does_not_veto_a_wh_question(kb: Knowledge) -> None:
+    answer = kb.ask("What replaced Safe Harbour?")
+    assert answer.answered and "revision of the Safe Harbour" in answer.quotes[0].text
+
+
+def test_but_it_does_when_the_name_is_only_the_articles_subject(kb: Knowledge) -> None:
+    assert not kb.ask("Who founded Microsoft?").answered
+
+
+def test_a_surname_stands_for_the_full_name_given_earlier_in_the_article(kb: Knowledge) -> None:
+    answer = kb.ask("What did Ruediger Dorn say about Privacy Shield?")
+    assert answer.answered
+    assert "Dorn" in answer.quotes[0].passage and "Privacy Shield" in answer.quotes[0].passage
+
+
+def test_a_role_asked_for_must_be_in_the_passage(kb: Knowledge) -> None:
+    assert not kb.ask("Who is the judge hearing Microsoft's lawsuit?").answered
+
+
+def test_a_yes_no_question_whose_verb_no_article_uses_is_refused(kb: Knowledge) -> None:
+    assert not kb.ask("Did Microsoft win the lawsuit?").answered
+    # ... while a verb the articles say in other words is still read ("claim" / "said")
+    assert kb.ask("Does Microsoft hand over data when it receives lawful government requests?").answered
+
+
+def test_a_name_in_a_photo_caption_is_not_what_the_next_paragraph_says(kb: Knowledge) -> None:
+    assert not kb.ask("What did Satya Nadella say about the lawsuit?").answered
+
+
+def test_located_does_not_veto_where_a_sovereign_cloud_is(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "articles").mkdir(parents=True)
+    for name in ("glossary.yaml", "synonyms.yaml"):
+        (corpus / name).write_bytes((ROOT / "corpus" / name).read_bytes())
+    for article in (ROOT / "corpus" / "articles").glob("*.md"):
+        (corpus / "articles" / article.name).write_bytes(article.read_bytes())
+    add_draft(corpus, ingest_file(MULTI_ARTICLES / "aws-european-sovereign-cloud.html"))
+    answer = Knowledge.load(corpus).ask("Where is the AWS European Sovereign Cloud located?")
+    assert answer.answered and "Brandenburg" in answer.quotes[0].text
