@@ -359,6 +359,7 @@ class CorpusWriter:
             data = json.loads((self.corpus_dir / INDEX_PATH).read_text(encoding="utf-8"))
             if data.get("version") == INDEX_VERSION:
                 cached = dict(data["files"])
+        seed: dict[str, list[Any]] | None = None
         self._dir_mtime = self._folder_mtime()
         with os.scandir(self.folder) as entries:
             for entry in entries:
@@ -370,6 +371,12 @@ class CorpusWriter:
                 except OSError:
                     continue
                 row = cached.get(entry.name)
+                if not (isinstance(row, list) and len(row) == 6 and row[:2] == [st.st_size, st.st_mtime_ns]):
+                    if seed is None:  # no import yet knows it: the saved index snapshot may (issue 13)
+                        from bot.corpus.knowledge import saved_article_rows
+
+                        seed = saved_article_rows(self.corpus_dir)
+                    row = seed.get(entry.name)
                 if isinstance(row, list) and len(row) == 6 and row[:2] == [st.st_size, st.st_mtime_ns]:
                     self._stamps[entry.name] = (st.st_size, st.st_mtime_ns)
                     self._known[entry.name] = _Known(*row[2:])

@@ -209,6 +209,26 @@ def _put_dup(store: Store, dup: dict[str, list[str | None]]) -> None:
         counts[name] = len(words)
 
 
+def saved_article_rows(corpus_dir: Path) -> dict[str, list]:
+    """What the saved snapshot knows of each article file, if it fits the corpus now: file name ->
+    [size, mtime_ns, slug, title, body hash, normalised url] (the bulk import's index rows), so a
+    first import into a large corpus need not parse every front matter. Empty when it does not fit."""
+    generation = corpus_generation(corpus_dir)
+    try:
+        store = read_snapshot(Path(corpus_dir) / SNAPSHOT_FILE, snapshot_stamp(generation))
+    except (OSError, SnapshotUnusable):
+        return {}
+    table = ArticleTable(store)
+    dup = _dup_of(store)
+    stats = {name: (size, mtime) for name, size, mtime in generation.articles}
+    out: dict[str, list] = {}
+    for a, slug in enumerate(table.slugs):
+        name = f"{slug}.md"
+        if name in stats and slug in dup:
+            out[name] = [*stats[name], slug, table.title(a), dup[slug][0], dup[slug][1]]
+    return out
+
+
 def _known_files(snapshot: Snapshot) -> dict[str, KnownFile]:
     store = snapshot.store
     dup = _dup_of(store) if isinstance(store, Store) else {}

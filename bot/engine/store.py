@@ -331,6 +331,9 @@ class ArticleTable(Sequence[Article]):
             raise IndexError(i)
         return self._get(i)
 
+    def title(self, a: int) -> str:
+        return self._fields[a * len(_ARTICLE_FIELDS) + 1]
+
     def paragraph(self, a: int, number: int) -> str:
         return self._paras[int(self._para_ptr[a]) + number - 1]
 

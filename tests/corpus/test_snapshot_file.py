@@ -329,3 +329,27 @@ def test_the_command_line_add_of_several_files_updates_the_saved_snapshot(tmp_pa
     full = build_snapshot(corpus, persist=False)
     assert len(full.articles) == 4
     assert_same_store(saved, full.store)
+
+
+def test_a_first_bulk_import_knows_the_articles_from_the_saved_snapshot(tmp_path: Path, monkeypatch) -> None:
+    import bot.corpus.bulk as bulk
+
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt", "cloud-act-explained.txt"))
+    build_snapshot(corpus)
+    assert not (corpus / bulk.INDEX_PATH).exists()
+    parsed: list[str] = []
+    real = bulk.parse_article
+
+    def counting(path, text):
+        parsed.append(path.name)
+        return real(path, text)
+
+    monkeypatch.setattr(bulk, "parse_article", counting)
+    writer = bulk.CorpusWriter(corpus)
+    assert parsed == []  # slugs, titles, hashes and links came from the snapshot
+    assert len(writer._known) == 3 and all(k.sha for k in writer._known.values())
+    other = next(p for p in (corpus / "articles").glob("*.md") if p.stem != SEED_SLUG)
+    other.write_text(other.read_text("utf-8") + "\nOne more paragraph.\n", "utf-8")
+    bulk.CorpusWriter(corpus)
+    # the snapshot no longer fits the corpus, so it vouches for nothing: every file is read
+    assert sorted(parsed) == sorted(p.name for p in (corpus / "articles").glob("*.md"))
