@@ -182,6 +182,8 @@ def _full_store(corpus_dir: Path, previous: Snapshot | None) -> tuple[Store, boo
     groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), synonyms)
     store = build_store(loaded.articles, passages, tokens, titles, glossary, groups, loaded.errors)
     _put_dup(store, {a.slug: _dup_entry(a) for a in loaded.articles})
+    if not clean:
+        store.meta["unsaved"] = True  # a fallback glossary or no synonyms: never saved, nor what grows from it
     return store, clean
 
 
@@ -250,6 +252,8 @@ def _snapshot_of(corpus_dir: Path, store: Store, generation: Generation) -> Snap
 
 
 def _save(corpus_dir: Path, store: Store, generation: Generation) -> None:
+    if store.meta.get("unsaved"):
+        return
     try:
         write_snapshot(corpus_dir / SNAPSHOT_FILE, store, snapshot_stamp(generation))
     except OSError as exc:
@@ -317,8 +321,15 @@ def _load_saved(corpus_dir: Path) -> tuple[Snapshot | None, tuple[int, str]]:
 
 
 def _build_and_save(corpus_dir: Path, previous: Snapshot | None, why: tuple[int, str]) -> Snapshot:
-    log.log(why[0], "%s", why[1])
     generation = corpus_generation(corpus_dir)
+    if previous is not None and previous.corpus_dir == corpus_dir:
+        # a reload after other processes added or removed articles (a bulk import, a shard's
+        # add that could not be saved): the snapshot in memory, brought up to date article by article
+        stepped = _stepwise(previous, generation)
+        if stepped is not None:
+            _save(corpus_dir, stepped.store, generation)
+            return stepped
+    log.log(why[0], "%s", why[1])
     store, clean = _full_store(corpus_dir, previous)
     snap = _snapshot_of(corpus_dir, store, generation)
     if clean:
@@ -360,6 +371,28 @@ def _updated(
     return _snapshot_of(corpus_dir, new, generation)
 
 
+def _stepwise(snap: Snapshot, generation: Generation) -> Snapshot | None:
+    """`snap` brought to `generation` one added or removed article file at a time (`_updated`);
+    None when a file was edited, the side files changed or a step cannot be made."""
+    old = {name: (size, mtime) for name, size, mtime in snap.stamp}
+    now = {name: (size, mtime) for name, size, mtime in generation.articles}
+    added = [n for n in now if n not in old]
+    removed = [n for n in old if n not in now]
+    if any(now[n] != old[n] for n in now if n in old) or not isinstance(snap.store, Store):
+        return None
+    if generation.aux != snap.store.meta.get("aux"):
+        return None
+    stamp = set(snap.stamp)
+    for name in removed + added:
+        target = {e for e in stamp if e[0] != name} | ({(name, *now[name])} if name in now else set())
+        step = make_generation(tuple(sorted(target)), generation.aux)
+        updated = _updated(snap, name.removesuffix(".md"), added=name in now, generation=step)
+        if updated is None:
+            return None
+        snap, stamp = updated, target
+    return snap
+
+
 def refresh_snapshot(corpus_dir: Path, before: tuple[tuple[str, int, int], ...]) -> Snapshot:
     """The snapshot after articles were added or removed since the article files were `before`
     (their `corpus_stamp`): the saved snapshot of that state updated one article at a time, or a
@@ -377,28 +410,14 @@ def refresh_snapshot(corpus_dir: Path, before: tuple[tuple[str, int, int], ...])
         return build_snapshot(corpus_dir)
     try:
         generation = corpus_generation(corpus_dir)
-        old = {name: (size, mtime) for name, size, mtime in before}
-        now = {name: (size, mtime) for name, size, mtime in generation.articles}
-        added = [n for n in now if n not in old]
-        removed = [n for n in old if n not in now]
-        if any(now[n] != old[n] for n in now if n in old) or not (added or removed):
-            return build_snapshot(corpus_dir, locked=True)
         prior = make_generation(tuple(before), generation.aux)
         try:
             store = read_snapshot(corpus_dir / SNAPSHOT_FILE, snapshot_stamp(prior))
         except (OSError, SnapshotUnusable):
             return build_snapshot(corpus_dir, locked=True)
-        if "aux" not in store.meta:
-            store.meta["aux"] = prior.aux
-        snap = _snapshot_of(corpus_dir, store, prior)
-        stamp = set(before)
-        for name in removed + added:
-            target = {e for e in stamp if e[0] != name} | ({(name, *now[name])} if name in now else set())
-            step = make_generation(tuple(sorted(target)), generation.aux)
-            updated = _updated(snap, name.removesuffix(".md"), added=name in now, generation=step)
-            if updated is None:
-                return build_snapshot(corpus_dir, locked=True)
-            snap, stamp = updated, target
+        snap = _stepwise(_snapshot_of(corpus_dir, store, prior), generation)
+        if snap is None:
+            return build_snapshot(corpus_dir, locked=True)
         save_snapshot(snap)
         return snap
     finally:

@@ -353,3 +353,30 @@ def test_a_first_bulk_import_knows_the_articles_from_the_saved_snapshot(tmp_path
     bulk.CorpusWriter(corpus)
     # the snapshot no longer fits the corpus, so it vouches for nothing: every file is read
     assert sorted(parsed) == sorted(p.name for p in (corpus / "articles").glob("*.md"))
+
+
+async def test_a_reload_after_another_process_added_articles_updates_the_snapshot_in_memory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    kb = await Knowledge.open(corpus)
+    for name in ("cloud-act-explained.txt", "eu-data-boundary.html"):  # another process, no snapshot update
+        add_article(corpus, draft_to_article(ingest_file(MULTI_ARTICLES / name)))
+    _loaded_only(monkeypatch)
+    snap = await kb.reload()
+    monkeypatch.undo()
+    assert len(snap.articles) == 4
+    assert_same_store(snap.store, build_snapshot(corpus, persist=False).store)
+    saved = read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
+    assert_same_store(saved, snap.store)
+
+
+async def test_a_snapshot_kept_with_a_broken_glossary_is_never_saved(tmp_path: Path) -> None:
+    corpus = _copy(tmp_path, extra=())
+    kb = await Knowledge.open(corpus)
+    (corpus / "glossary.yaml").write_text("terms: 7\n", "utf-8")
+    await kb.reload()
+    add_article(corpus, draft_to_article(ingest_file(MULTI_ARTICLES / "gdpr-day-one.txt")))
+    await kb.reload()  # updated in memory from the unsaved one
+    with pytest.raises(SnapshotUnusable):
+        read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
