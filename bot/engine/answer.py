@@ -40,6 +40,8 @@ PREVIOUS_PARAGRAPH = 0.75
 REQUIRE_TERMS = True
 #: ... and, like a name, it says what the question is about, not what it asks (MIN_CONTENT).
 TERMS_ARE_SUBJECT = False
+#: A "how many X" answer has a number within a few words before X (see question_kind.counts).
+COUNT_NEAR = True
 #: Further passages are listed when they cover at least this share too.
 MIN_COVERAGE_MORE = 0.1
 #: Two articles whose best passages rank within this ratio answer "about equally well": the newer
@@ -141,6 +143,7 @@ def _can_answer(
     focus: Sequence[bool],
     want: question_kind.Want,
     phrases: Sequence[str] = (),
+    counted: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether the passage can answer at all, whatever share of the words it covers.
 
@@ -154,6 +157,8 @@ def _can_answer(
       several of the question's names together (NAMES_TOGETHER).
     """
     if not question_kind.can_answer(want, hit.passage.full_text):
+        return False
+    if counted and COUNT_NEAR and not _counts(hit, counted):
         return False
     if phrases and not _holds_phrases(hit, index, phrases):
         return False
@@ -262,12 +267,20 @@ def _rank(
     ]
     subject = question_kind.defined(question)
     groups = _full_names(concepts, question)
+    noun = question_kind.counted(question)
+    counted: frozenset[str] = frozenset()
+    if noun:  # the counted noun's terms, with its equivalents' one-word forms
+        stems = frozenset(tokenize(noun))
+        counted = stems | frozenset(
+            t for c in concepts if stems & frozenset().union(*c.alternatives) for alt in c.alternatives
+            if len(alt) == 1 for t in alt
+        )
     scored = []
     for i, hit in enumerate(hits):
         if groups:
             hit = _surname_stands_for_full_name(hit, index, groups)
         cov = coverage(index, concepts, hit.matched, weights, hit.previous)
-        if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want, phrases):
+        if cov > 0 and not _can_answer(hit, index, concepts, weights, focus, want, phrases, counted):
             cov = 0.0
         key = hit.score * question_kind.bonus(want, hit.passage.text) * (1.0 + cov)
         if subject and question_kind.defines(subject, hit.passage.text):
@@ -305,6 +318,13 @@ def _surname_stands_for_full_name(hit: Hit, index: SearchIndex, pairs: Sequence[
                 matched = matched | alt
                 break
     return hit if matched is hit.matched else replace(hit, matched=matched)
+
+
+def _counts(hit: Hit, counted: frozenset[str]) -> bool:
+    """"How many judges ...?": the passage has a number just before a word for judges."""
+    text = hit.passage.text
+    spans = [(t.start, t.end) for t in iter_tokens(text) if t.term in counted]
+    return question_kind.counts(text, spans)
 
 
 def _date_key(index: SearchIndex, hit: Hit) -> str:

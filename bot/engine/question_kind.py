@@ -363,3 +363,33 @@ def _definition_re(subject: str) -> re.Pattern[str]:
 def defines(subject: str, text: str) -> bool:
     """Whether `text` says what `subject` is (an apposition, a bracketed expansion, "X is a ...")."""
     return bool(_definition_re(subject).search(text))
+
+
+# --- "How many judges ...?": a count of the thing, not any number near it -------------------------
+
+#: Words between a number and the thing it counts ("some 4,400 US companies", "12 legitimate
+#: national security objectives", "almost half of Denmark's 98 municipalities").
+COUNT_WINDOW = 4
+_COUNT_NUMBER_RE = re.compile(
+    r"(?<![/\w])\d[\d,.]*(?![/\w])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozens?|"
+    r"half|several|many|few)\b",
+    re.I,
+)
+
+
+def counted(question: str) -> str | None:
+    """The plural a "how many X ...?" question counts ("judges"), when a number alone would not do."""
+    if not re.search(r"\bhow many\b", _plain(question), re.I):
+        return None
+    heads = focus(question)
+    return heads[0] if heads and _looks_plural(heads[0]) else None
+
+
+def counts(text: str, positions: list[tuple[int, int]]) -> bool:
+    """Whether a number stands within COUNT_WINDOW words before one of the word spans `positions`."""
+    for start, _ in positions:
+        before = text[max(0, start - 80) : start].split()[-COUNT_WINDOW - 1 :]
+        if any(_COUNT_NUMBER_RE.search(w) for w in before):
+            return True
+    return False

@@ -57,3 +57,9 @@ def test_located_does_not_veto_where_a_sovereign_cloud_is(tmp_path: Path) -> Non
     add_draft(corpus, ingest_file(MULTI_ARTICLES / "aws-european-sovereign-cloud.html"))
     answer = Knowledge.load(corpus).ask("Where is the AWS European Sovereign Cloud located?")
     assert answer.answered and "Brandenburg" in answer.quotes[0].text
+
+
+def test_a_count_of_a_thing_the_article_gives_no_number_for_is_refused(kb: Knowledge) -> None:
+    # the article counts requests and years, never Azure's customers
+    assert not kb.ask("How many customers does Azure have?").answered
+    assert kb.ask("How many lawful requests did Microsoft receive after the Paris attacks?").answered

@@ -412,3 +412,14 @@ def test_how_much_fined_asks_about_a_fine() -> None:
 
     assert focus("how much was LinkedIn fined in Russia?") == ("fined",)
     assert focus("How much did Microsoft pay for LinkedIn?") == ()  # paying is said in many ways
+
+
+def test_a_count_answers_only_with_a_number_before_the_thing_counted() -> None:
+    from bot.engine.question_kind import counted, counts
+
+    assert counted("How many judges sit on the review court?") == "judges"
+    assert counted("How many people work there?") is None  # a number alone answers
+    text = "Some 4,400 US companies relied on it; the court ruled in 2015 after 18 months."
+    assert counts(text, [(text.index("companies"), 0)])
+    other = "The court, with its judges, ruled in 2015 after 18 months."
+    assert not counts(other, [(other.index("judges"), 0)])
