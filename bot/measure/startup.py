@@ -195,7 +195,54 @@ def measure(corpus: Path, seed: int = 0) -> dict[str, Any]:
         row["live_add"]["rss_mb"] = live["rss_mb"]
         _timed(["remove", row["live_add"]["slug"], "--corpus", str(corpus)])
     row["passages"] = _passages(corpus)
+    row["answers"] = measure_answers(corpus)
     return row
+
+
+def answer_questions() -> list[str]:
+    """The questions the answer path is timed on: every question of the seed dev set and of the
+    multi-article sets A and B (answerable and not), as users ask them."""
+    from bot.measure.evaluate import load_questions
+
+    root = Path(__file__).resolve().parents[2] / "tests" / "data"
+    files = [root / "seed" / "dev_questions.yaml", root / "multi" / "set_a_questions.yaml",
+             root / "multi" / "set_b_questions.yaml"]
+    return [q.q for f in files if f.is_file() for q in load_questions(f)]
+
+
+def measure_answers(corpus: Path) -> dict[str, Any]:
+    """p50/p99 of the whole answer path (reading, search, relevance rule, quotes) per question, in
+    a fresh process started from the saved snapshot, and the memory its snapshot holds."""
+    result = _run_python(_ANSWERS, str(corpus), json.dumps(answer_questions()))
+    out = json.loads(result["output"])
+    out["rss_mb"] = result["rss_mb"]
+    return out
+
+
+_ANSWERS = """
+import json, resource, sys, time
+import numpy as np
+from bot.corpus.knowledge import Knowledge
+def rss():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+base = rss()
+kb = Knowledge.load(sys.argv[1])
+questions = json.loads(sys.argv[2])
+loaded = rss()
+for q in questions[:20]:
+    kb.ask(q, top_k=5)  # warm-up: first touches of the mapped snapshot
+ms = []
+for _ in range(2):
+    for q in questions:
+        t = time.perf_counter()
+        kb.ask(q, top_k=5)
+        ms.append((time.perf_counter() - t) * 1000)
+after = rss()
+print(json.dumps({"questions": len(questions), "p50_ms": float(np.percentile(ms, 50)),
+                  "p99_ms": float(np.percentile(ms, 99)), "mean_ms": float(np.mean(ms)),
+                  "snapshot_resident_mb": after - base, "after_load_mb": loaded - base}))
+"""
 
 
 _LIVE_ADD = """
@@ -309,6 +356,12 @@ def print_startup(result: dict[str, Any]) -> None:
               f"{warm_cell:>28} | {_cell(row['add']):>16} | {_cell(row['ask_after_add']):>16} | "
               f"{row['snapshot_mb']:>6.0f} MB")
         print(f"{'':>8}   remove {_cell(row['remove'])}, ask after remove {_cell(row['ask_after_remove'])}")
+        ans = row.get("answers")
+        if ans:
+            print(f"{'':>8}   whole answer path, {ans['questions']} questions x2: p50 {ans['p50_ms']:.1f} ms, "
+                  f"p99 {ans['p99_ms']:.1f} ms (mean {ans['mean_ms']:.1f} ms); snapshot resident "
+                  f"{ans['snapshot_resident_mb']:.0f} MB after the questions "
+                  f"({ans['after_load_mb']:.0f} MB after load)")
         live = row.get("live_add")
         if live:
             print(f"{'':>8}   in a running bot: Knowledge.add {live['add_s']:.2f} s (questions answered from "

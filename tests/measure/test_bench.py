@@ -60,9 +60,12 @@ def test_startup_corpus_is_written_through_ingest_and_measured(tmp_path, capsys)
     for key in ("cold", "rebuild", "add", "ask_after_add", "remove", "ask_after_remove"):
         assert row[key]["s"] > 0 and row[key]["rss_mb"] > 0
     assert len(row["warm"]) == startup.WARM_RUNS and row["snapshot_mb"] > 0
+    answers = row["answers"]  # the whole answer path, per question, from the saved snapshot
+    assert answers["questions"] > 100 and 0 < answers["p50_ms"] <= answers["p99_ms"]
     assert len(load_corpus(corpus).articles) == 3  # the add was removed again
     startup.print_startup(result)
-    assert "warm" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "warm" in out and "whole answer path" in out
 
 
 def test_startup_option_parses_sizes() -> None:
