@@ -38,8 +38,6 @@ PREVIOUS_PARAGRAPH = 0.75
 #: or the article's title or lead, like a name: another article's passage about a CEO does not say
 #: who runs S3NS.
 REQUIRE_TERMS = True
-#: ... and, like a name, it says what the question is about, not what it asks (MIN_CONTENT).
-TERMS_ARE_SUBJECT = False
 #: A "how many X" answer has a number within a few words before X (see question_kind.counts).
 COUNT_NEAR = True
 #: Further passages are listed when they cover at least this share too.
@@ -184,7 +182,7 @@ def _can_answer(
     # ("Who founded Microsoft?" is not answered by any paragraph on Microsoft)
     content = [
         (c, w) for c, w in zip(concepts, weights, strict=True)
-        if not (c.name or (c.generic and own) or (TERMS_ARE_SUBJECT and c.term))
+        if not (c.name or (c.generic and own))
     ]
     total = sum(w for _, w in content)
     # one name of several words counts once ("Satya Nadella" is one person)
