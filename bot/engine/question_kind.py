@@ -187,7 +187,7 @@ _CLAUSE = frozenset(
 # answers ("which company", "what law": the Electronic Communications Privacy Act is the answer)
 _OPEN_HEADS = frozenset(
     "kind kinds type types sort sorts way ways reason reasons thing things part parts role example examples "
-    "name names aspect aspects one ones else exactly happened happens "
+    "name names title titles aspect aspects one ones else exactly happened happens "
     "company companies firm firms person people group groups body bodies organisation organisations "
     "organization organizations country countries nation nations city cities law laws act acts "
     "regulation regulations rule rules agency agencies provider providers rival rivals competitor "

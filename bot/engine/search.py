@@ -29,8 +29,6 @@ CONTEXT_REPEAT = 2
 UNKNOWN_DF = 1
 #: Weight of the article-title match added to a passage's score when the corpus has several articles.
 TITLE_WEIGHT = 3.0
-#: Of the hits returned, at most this many come from one article (when the corpus has several).
-PER_ARTICLE = 8
 #: The year of publication counts as a word of the title.
 YEAR_IN_TITLE = True
 #: Share of a title word's BM25 weight taken out of a passage of that article: the title already
@@ -411,24 +409,7 @@ class SearchIndex:
             hit = Hit(passage, float(score), frozenset(matched), frozenset(before))
             scored.append((-float(score), idx, hit))
         scored.sort(key=lambda item: item[:2])
-        if not self._titles or PER_ARTICLE <= 0:
-            return [hit for _, _, hit in scored[:k]]
-        # at most PER_ARTICLE of the k from one article: a title that matches the question lifts
-        # all its passages, and must not crowd out another article's passage that holds the
-        # question's rarest name ("What did Dorn say about Privacy Shield?")
-        out: list[Hit] = []
-        per: dict[str, int] = {}
-        rest: list[Hit] = []
-        for _, _, hit in scored:
-            slug = hit.passage.article_slug
-            if per.get(slug, 0) < PER_ARTICLE:
-                per[slug] = per.get(slug, 0) + 1
-                out.append(hit)
-            else:
-                rest.append(hit)
-            if len(out) >= k:
-                break
-        return out if len(out) >= k else out + rest[: k - len(out)]
+        return [hit for _, _, hit in scored[:k]]
 
 
     def _title_discount(self, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> dict[int, float]:
