@@ -310,7 +310,7 @@ def _surname_stands_for_full_name(hit: Hit, index: SearchIndex, pairs: Sequence[
         if not last.covered_by(matched) or first.covered_by(matched):
             continue
         for i in index.article_passages(hit.passage.article_slug):
-            terms = index.passage_terms_at(i)
+            terms = index.passage_term_set(i)
             if first.covered_by(terms) and last.covered_by(terms):
                 alt = next(a for a in first.alternatives if a <= terms)
                 matched = matched | alt

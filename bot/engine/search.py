@@ -315,9 +315,6 @@ class SearchIndex:
             self._ranges = ranges
         return self._ranges.get(slug, range(0))
 
-    def passage_terms_at(self, i: int) -> frozenset[str]:
-        return self.passage_term_set(i)
-
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25
 
@@ -389,7 +386,7 @@ class SearchIndex:
                         got |= e
                 title_of[slug] = frozenset(got)
             return title_of[slug]
-        discount = self._title_discount(ranked, terms) if self._titles and TITLE_DISCOUNT else {}
+        discount = self._title_discount(ranked, terms, title_match) if self._titles and TITLE_DISCOUNT else {}
         scored: list[tuple[float, int, Hit]] = []
         for idx, score in ranked:
             passage = self.passages[idx]
@@ -401,18 +398,23 @@ class SearchIndex:
                 # summed in sorted order: one float in every process, whatever the hash seed
                 score += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title)) - discount.get(idx, 0.0)
                 matched |= title
-            before = (
-                qset & _text_terms(self.passages[idx - 1].text)
-                if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug
-                else frozenset()
-            )
+            before: frozenset[str] = frozenset()
+            if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug:
+                prev = self.passages[idx - 1]
+                # its own text only: a merged caption is not what the paragraph said
+                before = qset & (_text_terms(prev.text) if prev.context else self.passage_term_set(idx - 1))
             hit = Hit(passage, float(score), frozenset(matched), frozenset(before))
             scored.append((-float(score), idx, hit))
         scored.sort(key=lambda item: item[:2])
         return [hit for _, _, hit in scored[:k]]
 
 
-    def _title_discount(self, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> dict[int, float]:
+    def _title_discount(
+        self,
+        ranked: Sequence[tuple[int, float]],
+        terms: Sequence[str],
+        title_match: Callable[[str], frozenset[str]],
+    ) -> dict[int, float]:
         """Per candidate, what to take off its score so its title's words weigh the same in every
         passage of its article: what they earn in it, less what they earn in the article's best
         candidate for them (so the article keeps its strength, and within it the rest decides)."""
@@ -424,7 +426,7 @@ class SearchIndex:
         for t in terms:
             counts[t] = counts.get(t, 0) + 1
         for term, count in counts.items():
-            in_title = np.array([term in self._titles.get(slug, ()) for slug in slugs])
+            in_title = np.array([term in title_match(slug) for slug in slugs])
             if in_title.any():
                 earned += np.where(in_title, self._bm25.term_weights(term, docs), 0.0) * count
         best: dict[str, float] = {}
