@@ -1,7 +1,7 @@
 """Adding, listing and removing articles: the service functions shared by the CLI and Discord.
 
 `python -m bot add|list|remove` (bot.cli.corpus) call `add_draft` and `list_entries`; the Discord
-`/corpus` commands call `add_from_url`, `add_from_upload`, `remove_live` and `list_entries`. Both
+`/corpus` commands call `bot.corpus.bulk` for links and feeds, `add_from_upload`, `remove_live` and `list_entries`. Both
 get the same messages ("Added ... as `slug` (n passages)" or why not), so the two stay in step.
 No Discord import here.
 """
@@ -21,7 +21,7 @@ from bot.corpus.articles import (
     load_corpus,
     remove_article,
 )
-from bot.corpus.ingest import Draft, IngestError, Limits, Metadata, ingest_url, make_draft
+from bot.corpus.ingest import Draft, IngestError, Limits, Metadata, make_draft
 from bot.engine.models import Article
 from bot.engine.passages import split_article
 from bot.engine.text import plural
@@ -36,7 +36,6 @@ __all__ = [
     "ListEntry",
     "add_draft",
     "add_from_upload",
-    "add_from_url",
     "draft_to_article",
     "list_entries",
     "remove_live",
@@ -110,13 +109,6 @@ def remove_now(corpus_dir: Path, slug: str) -> Article:
     if kb is None:
         return remove_article(corpus_dir, slug).article
     return kb.remove_now(slug)
-
-
-async def add_from_url(knowledge: Knowledge, url: str, metadata: Metadata, limits: Limits) -> AddOutcome:
-    """Fetch, extract and store a page; the live index has it when this returns."""
-    draft = await ingest_url(url, metadata, limits)
-    stored, count = await knowledge.add(draft_to_article(draft))
-    return AddOutcome(stored, count)
 
 
 async def add_from_upload(

@@ -216,8 +216,11 @@ def file_mode() -> int:
     return 0o666 & ~_umask()
 
 
-def _atomic_write(folder: Path, slug: str, data: bytes) -> Path:
-    """Temporary file in the same folder, flush + fsync, then rename: never half a file."""
+def atomic_write(folder: Path, slug: str, data: bytes, *, sync_folder: bool = True) -> Path:
+    """Temporary file in the same folder, flush + fsync, then rename: never half a file.
+
+    `sync_folder=False` leaves the folder's fsync (which makes the rename durable) to the caller,
+    for a batch that syncs it once (`bot.corpus.bulk`)."""
     target = folder / f"{slug}.md"
     fd, tmp = tempfile.mkstemp(prefix=f".{slug}.", suffix=".tmp", dir=folder)
     try:
@@ -230,7 +233,8 @@ def _atomic_write(folder: Path, slug: str, data: bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(folder)  # make the rename itself durable
+    if sync_folder:
+        _fsync_dir(folder)  # make the rename itself durable
     return target
 
 
@@ -238,7 +242,7 @@ def write_article(corpus_dir: Path, article: Article) -> Path:
     """Write atomically: temporary file in the same folder, flush + fsync, then rename."""
     folder = articles_dir(corpus_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return _atomic_write(folder, article.slug, render_article(article).encode("utf-8"))
+    return atomic_write(folder, article.slug, render_article(article).encode("utf-8"))
 
 
 def article_names(folder: Path) -> list[str]:
@@ -484,4 +488,4 @@ def remove_article(corpus_dir: Path, slug: str, *, locked: bool = False) -> Remo
 
 def restore_file(corpus_dir: Path, slug: str, data: bytes) -> None:
     """Put back a removed article file exactly as it was (undoing a remove whose rebuild failed)."""
-    _atomic_write(articles_dir(corpus_dir), slug, data)
+    atomic_write(articles_dir(corpus_dir), slug, data)

@@ -43,6 +43,7 @@ from bot.corpus.articles import (
     CorpusError,
     DuplicateArticleError,
     articles_dir,
+    atomic_write,
     body_hash,
     corpus_lock,
     file_mode,
@@ -415,18 +416,7 @@ class CorpusWriter:
     def _write(self, article: Article) -> Path:
         """Atomic like `write_article` (temporary file, fsync, rename: whole or absent, even after a
         crash), but the folder is fsynced once per batch (`flush`), not after every file."""
-        target = self.folder / f"{article.slug}.md"
-        fd, tmp = tempfile.mkstemp(prefix=f".{article.slug}.", suffix=".tmp", dir=self.folder)
-        try:
-            os.fchmod(fd, file_mode())
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(render_article(article).encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        target = atomic_write(self.folder, article.slug, render_article(article).encode("utf-8"), sync_folder=False)
         self._unsynced = True
         self._dir_mtime = self._folder_mtime()
         return target

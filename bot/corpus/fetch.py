@@ -33,7 +33,7 @@ from bot.corpus.ingest import (
     IngestError,
     Limits,
     parse_content_type,
-    too_large,
+    read_body,
 )
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ FEED_CONTENT_TYPES: tuple[str, ...] = (
     "text/xml",
 )
 _REDIRECTS = {301, 302, 303, 307, 308}
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -252,16 +251,7 @@ class Fetcher:
                             f"That source is {media}, which cannot be added as an article (accepted: {allowed}, "
                             "or an RSS/Atom feed)."
                         )
-                    if resp.content_length is not None and resp.content_length > limits.max_bytes:
-                        raise too_large(limits.max_bytes)
-                    chunks: list[bytes] = []
-                    size = 0
-                    async for chunk in resp.content.iter_chunked(_CHUNK):
-                        size += len(chunk)
-                        if size > limits.max_bytes:
-                            raise too_large(limits.max_bytes)
-                        chunks.append(chunk)
-                    return Fetched(str(resp.url), media, charset, b"".join(chunks))
+                    return Fetched(str(resp.url), media, charset, await read_body(resp, limits.max_bytes))
             except TimeoutError:
                 raise IngestError(f"The page did not answer within {limits.fetch_timeout:g} seconds.") from None
             except aiohttp.ClientConnectorDNSError as exc:

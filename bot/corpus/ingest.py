@@ -762,6 +762,21 @@ def is_url(source: str) -> bool:
     return bool(re.match(r"^https?://", source.strip(), re.IGNORECASE))
 
 
+async def read_body(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    """A response's body, refused (IngestError) as soon as its Content-Length or the bytes streamed
+    so far exceed `max_bytes`: the download stops there."""
+    if resp.content_length is not None and resp.content_length > max_bytes:
+        raise too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def fetch(
     url: str, limits: Limits = Limits(), *, session: aiohttp.ClientSession | None = None
 ) -> Fetched:
@@ -785,16 +800,7 @@ async def fetch(
                 raise IngestError(f"The page answered HTTP {resp.status} {resp.reason or ''}".rstrip() + ".")
             media, charset = parse_content_type(resp.headers.get("Content-Type"))
             check_content_type(media, limits)
-            if resp.content_length is not None and resp.content_length > limits.max_bytes:
-                raise too_large(limits.max_bytes)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in resp.content.iter_chunked(_CHUNK):
-                size += len(chunk)
-                if size > limits.max_bytes:
-                    raise too_large(limits.max_bytes)
-                chunks.append(chunk)
-            return Fetched(str(resp.url), media, charset, b"".join(chunks))
+            return Fetched(str(resp.url), media, charset, await read_body(resp, limits.max_bytes))
     except TimeoutError:
         raise IngestError(f"The page did not answer within {limits.fetch_timeout:g} seconds.") from None
     except aiohttp.TooManyRedirects:

@@ -255,6 +255,19 @@ class Ask(commands.Cog):
             return content
         return None
 
+    async def _admit(self, message: discord.Message, question: str) -> str | None:
+        """The question as the core should read it, or None after telling the asker why not (an
+        empty or huge question, or the cooldown)."""
+        check = check_question(read_markup(question, self._channel_name))
+        if not check.ok:
+            await self._send_reply(message, content=check.problem)
+            return None
+        wait = self.cooldown.hit(message.author.id)
+        if wait:
+            await self._send_reply(message, content=self._cooldown_note(wait), delete_after=max(wait, 5.0))
+            return None
+        return check.question
+
     async def _send_reply(self, message: discord.Message, **kwargs: Any) -> discord.Message:
         return await message.channel.send(
             reference=message.to_reference(fail_if_not_exists=False), mention_author=False, **kwargs
@@ -319,32 +332,27 @@ class Ask(commands.Cog):
             log.debug("not answering message %s: thread %s is archived or locked", message.id, channel)
             return
         try:
-            check = check_question(read_markup(question, self._channel_name))
-            if not check.ok:
-                await self._send_reply(message, content=check.problem)
-                return
-            wait = self.cooldown.hit(message.author.id)
-            if wait:
-                await self._send_reply(message, content=self._cooldown_note(wait), delete_after=max(wait, 5.0))
+            checked = await self._admit(message, question)
+            if checked is None:
                 return
             in_thread = isinstance(channel, discord.Thread)
             earlier = await self._earlier(channel) if in_thread else ()
             started = time.perf_counter()
-            reply = await self._reply_for(check.question, earlier)
+            reply = await self._reply_for(checked, earlier)
             answer_ms = (time.perf_counter() - started) * 1000
             view, record = await self._view(reply, message.author.id)
             guild_id = message.guild.id if message.guild is not None else None
             dm = isinstance(message.channel, discord.DMChannel | discord.GroupChannel)
-            self._record(record.key, check.question, reply, answer_ms, guild_id, message.channel.id, dm=dm)
+            self._record(record.key, checked, reply, answer_ms, guild_id, message.channel.id, dm=dm)
             thread = None if in_thread or not self._wants_thread(channel) else await self._start_thread(
-                message, check.question)
+                message, checked)
             if thread is not None:  # a new conversation: the answer opens the thread
                 view.message = await self._deliver(reply, view, thread, None, message.guild)
-                self.memory.remember(thread.id, check.question)
+                self.memory.remember(thread.id, checked)
             else:
                 view.message = await self._deliver(reply, view, message.channel, message, message.guild)
                 if in_thread:
-                    self.memory.remember(channel.id, check.question)  # type: ignore[attr-defined]
+                    self.memory.remember(channel.id, checked)  # type: ignore[attr-defined]
         except Exception:
             log.exception("error while answering message %s", message.id)
             try:
@@ -385,26 +393,21 @@ class Ask(commands.Cog):
         if is_closed(thread):
             return
         try:
-            check = check_question(read_markup(forum_question(thread.name, message.content or ""), self._channel_name))
-            if not check.ok:
-                await self._send_reply(message, content=check.problem)
-                return
-            wait = self.cooldown.hit(message.author.id)
-            if wait:
-                await self._send_reply(message, content=self._cooldown_note(wait), delete_after=max(wait, 5.0))
+            checked = await self._admit(message, forum_question(thread.name, message.content or ""))
+            if checked is None:
                 return
             started = time.perf_counter()
-            reply = await self._reply_for(check.question)
+            reply = await self._reply_for(checked)
             answer_ms = (time.perf_counter() - started) * 1000
-            self.memory.remember(thread.id, check.question)
+            self.memory.remember(thread.id, checked)
             guild_id = message.guild.id if message.guild is not None else None
             if not reply.answer.answered:  # one short line, no buttons: a person is needed here
-                self._record(new_key(), check.question, reply, answer_ms, guild_id, thread.id, dm=False)
+                self._record(new_key(), checked, reply, answer_ms, guild_id, thread.id, dm=False)
                 await self._send_reply(message, content=NO_FORUM_ANSWER)
                 await self._tag_unanswered(thread, message.guild)
                 return
             view, record = await self._view(reply, message.author.id)
-            self._record(record.key, check.question, reply, answer_ms, guild_id, thread.id, dm=False)
+            self._record(record.key, checked, reply, answer_ms, guild_id, thread.id, dm=False)
             view.message = await self._deliver(reply, view, thread, message, message.guild)
         except Exception:
             log.exception("error while answering forum post %s", thread.id)
