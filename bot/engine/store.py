@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -305,19 +305,11 @@ def _contribution(article: Article, parts: Sequence[Passage]):  # -> speller.Con
 
 
 # -- reading a store back -------------------------------------------------------------------------
-class ArticleTable(Sequence[Article]):
-    """The store's articles, each made when read (its paragraphs decoded then)."""
+class _LazyTable(Sequence):
+    """A sequence of `_n` items, each made by `_get(i)` (cached) when first read."""
 
-    def __init__(self, store: Store) -> None:
-        self._fields = store.strings("art")
-        self._none = store["art_none"]
-        self._paras = store.strings("para")
-        self._para_ptr = store["art_para"]
-        self._n = len(self._para_ptr) - 1
-        nf = len(_ARTICLE_FIELDS)
-        self.slugs: list[str] = [self._fields[a * nf] for a in range(self._n)]
-        self.by_slug = {s: a for a, s in enumerate(self.slugs)}
-        self._get = lru_cache(maxsize=256)(self._make)
+    _n: int
+    _get: Callable[[int], object]
 
     def __len__(self) -> int:
         return self._n
@@ -330,6 +322,21 @@ class ArticleTable(Sequence[Article]):
         if not 0 <= i < self._n:
             raise IndexError(i)
         return self._get(i)
+
+
+class ArticleTable(_LazyTable, Sequence[Article]):
+    """The store's articles, each made when read (its paragraphs decoded then)."""
+
+    def __init__(self, store: Store) -> None:
+        self._fields = store.strings("art")
+        self._none = store["art_none"]
+        self._paras = store.strings("para")
+        self._para_ptr = store["art_para"]
+        self._n = len(self._para_ptr) - 1
+        nf = len(_ARTICLE_FIELDS)
+        self.slugs: list[str] = [self._fields[a * nf] for a in range(self._n)]
+        self.by_slug = {s: a for a, s in enumerate(self.slugs)}
+        self._get = lru_cache(maxsize=256)(self._make)
 
     def title(self, a: int) -> str:
         return self._fields[a * len(_ARTICLE_FIELDS) + 1]
@@ -401,7 +408,7 @@ class ArticlesBySlug(Mapping[str, Article]):
         return len(self._table)
 
 
-class PassageTable(Sequence[Passage]):
+class PassageTable(_LazyTable, Sequence[Passage]):
     """The store's passages, each made when read from its paragraph's text."""
 
     def __init__(self, store: Store, articles: ArticleTable) -> None:
@@ -411,18 +418,6 @@ class PassageTable(Sequence[Passage]):
         self._ctx, self._ctx_par = store["p_ctx"], store["ctx_par"]
         self._n = len(self._art)
         self._get = lru_cache(maxsize=4096)(self._make)
-
-    def __len__(self) -> int:
-        return self._n
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return tuple(self._get(j) for j in range(*i.indices(self._n)))
-        if i < 0:
-            i += self._n
-        if not 0 <= i < self._n:
-            raise IndexError(i)
-        return self._get(i)
 
     def article_slug(self, i: int) -> str:
         return self._articles.slugs[int(self._art[i])]
