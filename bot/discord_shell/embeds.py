@@ -201,14 +201,21 @@ def answer_embeds(
     return embeds
 
 
-def no_answer_embed(answer: Answer, *, coverage: str = "", limits: Limits = LIMITS) -> discord.Embed:
-    """The polite 'not in the corpus' reply: why, what the corpus covers, and a pointer to /sources."""
+def no_answer_parts(answer: Answer, coverage: str = "") -> list[str]:
+    """The paragraphs of the polite 'not in the corpus' reply: why, what the corpus covers, and a
+    pointer to /sources (a refused follow-up first says how it was read, so it can be rephrased)."""
     parts = [answer.reason.strip() or "I couldn't find a passage in the corpus that answers this question."]
     if coverage.strip():
         parts.append(coverage.strip())
     parts.append("Use `/sources` to see the articles I can quote, or try asking with different words.")
-    if note := conversation_note(answer):  # a refused follow-up: say how it was read, so it can be rephrased
+    if note := conversation_note(answer):
         parts.insert(0, f"*{trim_words(note, 500)}*")
+    return parts
+
+
+def no_answer_embed(answer: Answer, *, coverage: str = "", limits: Limits = LIMITS) -> discord.Embed:
+    """The 'not in the corpus' reply as an embed (see `no_answer_parts`)."""
+    parts = no_answer_parts(answer, coverage)
     description = trim_words("\n\n".join(parts), limits.description)
     return discord.Embed(title="No answer in the corpus", description=description, colour=NO_ANSWER_COLOUR)
 

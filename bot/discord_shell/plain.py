@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.discord_shell.embeds import LIMITS, share_budget, trim_marked, trim_words
-from bot.engine.followup import conversation_note
+from bot.discord_shell.embeds import LIMITS, no_answer_parts, share_budget, trim_marked, trim_words
 from bot.engine.models import Answer, Quote
 
 __all__ = ["can_embed", "no_answer_text", "page_messages", "page_text", "quote_block", "send_plain_reply"]
@@ -46,13 +45,8 @@ def quote_block(quote: Quote, limit: int = LIMITS.content) -> str:
 
 
 def no_answer_text(answer: Answer, coverage: str = "") -> str:
-    parts = [answer.reason.strip() or "I couldn't find a passage in the corpus that answers this question."]
-    if coverage.strip():
-        parts.append(coverage.strip())
-    parts.append("Use `/sources` to see the articles I can quote, or try asking with different words.")
-    if note := conversation_note(answer):  # a refused follow-up: say how it was read, so it can be rephrased
-        parts.insert(0, f"*{trim_words(note, 500)}*")
-    return trim_words("**No answer in the corpus**\n" + SEPARATOR.join(parts), LIMITS.content)
+    text = "**No answer in the corpus**\n" + SEPARATOR.join(no_answer_parts(answer, coverage))
+    return trim_words(text, LIMITS.content)
 
 
 def page_messages(answer: Answer, quotes: Sequence[Quote], *, header: str | None = None,

@@ -219,8 +219,10 @@ def rank_hits(
     question: str,
     weights: Sequence[float] | None = None,
     phrases: Sequence[str] = (),
-) -> list[tuple[Hit, float]]:
-    """Order hits by BM25 x answer-type bonus x (1 + coverage); return (hit, coverage) pairs.
+) -> list[tuple[Hit, float, float]]:
+    """Order hits by BM25 x answer-type bonus x (1 + coverage), best first.
+
+    Returns (hit, coverage, ranking key) triples.
 
     `phrases`: multi-word names the passage (or its article's title) must hold as written.
 
@@ -231,18 +233,6 @@ def rank_hits(
     that mentions every thing asked about beats one that repeats a single word (dev set:
     Recall@1 +3 points). The hit's BM25 score itself is left as rank-bm25 computed it.
     """
-    return [(hit, cov) for hit, cov, _ in _rank(hits, concepts, index, question, weights, phrases)]
-
-
-def _rank(
-    hits: Sequence[Hit],
-    concepts: Sequence[Concept],
-    index: SearchIndex,
-    question: str,
-    weights: Sequence[float] | None = None,
-    phrases: Sequence[str] = (),
-) -> list[tuple[Hit, float, float]]:
-    """`rank_hits` with each hit's ranking key: (hit, coverage, key), best first."""
     want = question_kind.wants(question)
     if weights is None:
         weights = [concept_weight(index, c) for c in concepts]
@@ -463,7 +453,7 @@ def build_answer(
         for alt in c.alternatives:
             for t in alt:
                 weights[t] = max(weights.get(t, 0.0), w)
-    ranked = _rank(hits, concepts, index, question, concept_weights, phrases)
+    ranked = rank_hits(hits, concepts, index, question, concept_weights, phrases)
     covs = [cov for _, cov, _ in ranked]
     if max(covs) < MIN_COVERAGE:
         missing = [c.label for c in concepts if not any(c.covered_by(h.matched) for h in hits)]

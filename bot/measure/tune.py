@@ -40,7 +40,7 @@ def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
     reading = interpret(q.q, snap)
     wanted = [fold_for_match(e) for e in q.expect]
     ranked = rank_hits(index.search(reading.query, 20), reading.concepts, index, q.q, phrases=reading.phrases)
-    for i, (hit, _) in enumerate(ranked[:5], start=1):
+    for i, (hit, _, _) in enumerate(ranked[:5], start=1):
         if any(w in fold_for_match(hit.passage.full_text) for w in wanted):
             return i
     return None
@@ -71,7 +71,7 @@ def samples(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[Sample]:
         ranked = rank_hits(
             snap.index.search(reading.query, 20), reading.concepts, snap.index, q.q, phrases=reading.phrases
         )
-        best = max((cov for _, cov in ranked), default=0.0)
+        best = max((cov for _, cov, _ in ranked), default=0.0)
         out.append(Sample(bool(q.expect), best))
     return out
 
