@@ -42,7 +42,7 @@ from bot.engine.followup import read_in_conversation
 from bot.engine.glossary import Glossary, merge_alias_groups
 from bot.engine.models import Answer, Article, Passage, format_date
 from bot.engine.passages import split_article
-from bot.engine.reading import interpret
+from bot.engine.reading import interpret, truecase
 from bot.engine.search import TOKEN_SIGNATURE, passage_terms
 from bot.engine.snapshot import Snapshot
 from bot.engine.store import (
@@ -103,7 +103,7 @@ def _code_signature() -> str:
         repr(search.TITLE_WEIGHT), repr(search.YEAR_IN_TITLE),
         f"store{store.STORE_FORMAT}", wordfreq_version, repr(speller.COMMON_ZIPF),
         speller._WORD_RE.pattern, speller._ACRONYM_RE.pattern, speller._CASED_WORD_RE.pattern,
-        speller._PHRASE_RE.pattern, speller._CAMEL_RE.pattern,
+        speller._PHRASE_RE.pattern, speller._CAMEL_RE.pattern, "".join(sorted(speller._SENTENCE_OPENERS)),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
@@ -598,11 +598,14 @@ class Knowledge:
         question's concepts (see bot.engine.followup), and the answer's notes say so.
         """
         snap = self._snapshot
-        text, truncated = clean_question(question)
+        asked, truncated = clean_question(question)
         notes: tuple[str, ...] = ("The question was cut to its first 1,000 characters.",) if truncated else ()
+        # read in the corpus's case: a question typed in lower case or shouted keeps its names
+        text = truecase(asked, snap)
         kind_text = text
         if after:
-            conversation = read_in_conversation(text, [clean_question(q)[0] for q in after], snap)
+            earlier = [truecase(clean_question(q)[0], snap) for q in after]
+            conversation = read_in_conversation(text, earlier, snap)
             reading, kind_text = conversation.interpretation, conversation.kind_question
             if conversation.note:
                 notes += (conversation.note,)
@@ -615,7 +618,7 @@ class Knowledge:
         # the kind of answer wanted comes from `kind_text` ("What about Google?" wants what the
         # earlier question wanted); the answer is still to the question as asked
         answer = build_answer(kind_text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
-        return answer if kind_text == text else replace(answer, question=text)
+        return answer if answer.question == asked else replace(answer, question=asked)
 
     # -- what the corpus holds ------------------------------------------------------------------
     def sources(self) -> list[tuple[Article, int]]:

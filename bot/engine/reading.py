@@ -129,6 +129,52 @@ _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
 _WORDS_RE = re.compile(r"[^\W\d_][^\W_]+")
 
 
+_CASE_WORD_RE = re.compile(r"[A-Za-z]+")
+#: a common English word is read as a name when the articles capitalise it this often and never
+#: write it in lower case ("microsoft", "google"; not "mark", capitalised twice)
+PROPER_EVIDENCE = 10
+#: "lgpd", "hipaa": a short word no article uses and English does not know is a name or acronym
+UNKNOWN_NAME_LENGTH = (3, 5)
+
+
+def truecase(text: str, snap: Snapshot) -> str:
+    """The question with words typed all in lower case (or all in capitals) in the corpus's case.
+
+    Names and acronyms are read from capitals ("Which judge heard the LinkedIn case?"), so a
+    question typed in lower case, as chat often is, or shouted, would lose them and a passage
+    that lacks the name could answer it. A word typed in lower case is written as the corpus
+    writes it: an acronym the articles use ("gdpr" -> "GDPR") unless they also use the word in
+    lower case; a name the articles capitalise within sentences and never write in lower case
+    ("schrems" -> "Schrems"), unless it is a common English word they capitalise only a few times
+("mark"); a short word
+    neither the articles nor English know ("lgpd") as a name. In a shouted question every word
+    is read so, and the rest in lower case. Words typed with a capital are left as typed.
+    """
+    speller = snap.speller
+    if speller is None:
+        return text
+    letters = [c for c in text if c.isalpha()]
+    shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+
+    def cased(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if not (word.islower() or (shouting and word.isupper())):
+            return word
+        low = word.lower()
+        terms = tokenize(low)
+        if word.upper() in speller.acronyms and low not in speller.common_nouns:
+            return word.upper()
+        capitals = speller.proper_nouns.get(low, 0)
+        if terms and capitals and (capitals >= PROPER_EVIDENCE or not is_common_word(low)):
+            return word.capitalize()
+        lo, hi = UNKNOWN_NAME_LENGTH
+        if terms and lo <= len(word) <= hi and not any(t in snap.index for t in terms) and not is_common_word(low):
+            return word.capitalize()
+        return low if shouting else word
+
+    return _CASE_WORD_RE.sub(cased, text)
+
+
 def _is_acronym(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -20,7 +20,11 @@ from bot.engine.text import STOPWORDS, fold, strip_accents
 
 _WORD_RE = re.compile(r"[^\W\d_]{4,}")
 _ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b")
-_CASED_WORD_RE = re.compile(r"\b[A-Za-z][a-z]+\b")
+# a word with a lower-case letter after its first ("cloud", "Shield", "LinkedIn"), not part of a
+# web or mail address ("linkedin.com"); all-capital words are acronyms (_ACRONYM_RE)
+_CASED_WORD_RE = re.compile(r"(?<![\w/.@])[A-Za-z][a-z]+(?:[A-Z][a-z]*)*(?![\w/@]|\.\w)")
+#: what may stand before a word that starts a sentence (after spaces): a capital there says nothing
+_SENTENCE_OPENERS = frozenset(".!?:;\"'([\u201c\u2018\u2014-")
 #: Minimum similarity (0-100) for a correction; 84 allows one edit in a 6-letter word.
 MIN_SIMILARITY = 84.0
 MIN_LENGTH = 5
@@ -94,6 +98,7 @@ class Speller:
         acronyms: Iterable[str] = (),
         common_nouns: Iterable[str] = (),
         spelled_out: dict[str, str] | None = None,
+        proper_nouns: Mapping[str, int] | None = None,
     ) -> None:
         self._words = sorted(set(words))
         self._set = frozenset(self._words)
@@ -102,6 +107,9 @@ class Speller:
         self.spelled_out: dict[str, str] = dict(spelled_out or {})
         # words the corpus writes mostly in lower case ("cloud"): in capitals they are another thing
         self.common_nouns = frozenset(common_nouns)
+        # words the corpus capitalises within sentences and never writes in lower case ("linkedin",
+        # "schrems"), with how often: a name, however a question types it (see reading.truecase)
+        self.proper_nouns: Mapping[str, int] = dict(proper_nouns or {})
         is_common_word("the")  # load wordfreq's list now (index build, off the event loop), not on a question
         self._bucket_map: dict[tuple[str, int], list[str]] | None = None
 
@@ -162,10 +170,19 @@ class Speller:
         return best[0]
 
 
+def _starts_sentence(text: str, start: int) -> bool:
+    """The word at `start` opens the text, a sentence, a quote or a parenthesis."""
+    j = start - 1
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    return j < 0 or text[j] in _SENTENCE_OPENERS
+
+
 @dataclass(frozen=True)
 class Contribution:
     """What one article brings to the speller: its words, acronyms, the lower-case and capitalised
-    uses of its cased words, and the (initials, name) pairs of its passages."""
+    uses of its cased words (a capital that opens a sentence is not counted), and the (initials,
+    name) pairs of its passages."""
 
     words: frozenset[str]
     acronyms: frozenset[str]
@@ -187,8 +204,14 @@ def contribution(texts: Iterable[str], titles: Iterable[str] = ()) -> Contributi
         acronyms.update(_ACRONYM_RE.findall(text))
         if not is_title:
             spelled.update(_spelled_out_names(text))
-        for w in _CASED_WORD_RE.findall(text):
-            (lower if w.islower() else capital)[w.lower()] += 1
+        if is_title:  # a Title Case headline capitalises every word: no evidence of a name
+            continue
+        for m in _CASED_WORD_RE.finditer(text):
+            w = m.group(0)
+            if w.islower():
+                lower[w.lower()] += 1
+            elif not _starts_sentence(text, m.start()):
+                capital[w.lower()] += 1
     return Contribution(frozenset(words), frozenset(acronyms), lower, capital, frozenset(spelled))
 
 
@@ -224,4 +247,8 @@ class SpellerCounts:
             phrases.setdefault(initials, set()).add(phrase)
         # initials shared by two different names are not guessed at
         unique = {i: next(iter(p)) for i, p in phrases.items() if len(p) == 1}
-        return Speller(self.words, self.acronyms, common, unique)
+        return Speller(self.words, self.acronyms, common, unique, self.proper_nouns())
+
+    def proper_nouns(self) -> dict[str, int]:
+        """Cased words capitalised within sentences and never written in lower case, and how often."""
+        return {w: n for w, n in sorted(self.capital.items()) if w not in self.lower}

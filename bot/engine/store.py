@@ -49,7 +49,7 @@ from bot.engine.search import (
 from bot.engine.speller import Speller, SpellerCounts, contribution
 
 #: Bump when the arrays or their meaning change: an older file is then rebuilt, never misread.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 
 _ARTICLE_FIELDS = ("slug", "title", "publisher", "url", "published", "added", "sha256")
 AliasGroups = tuple[tuple[tuple[str, ...], ...], ...]
@@ -153,6 +153,9 @@ def _speller_arrays(arrays: dict[str, np.ndarray], counts: dict[str, int], sc: S
     arrays["sp_spelled_n"] = np.array([sc.spelled[p] for p in pairs], dtype=np.int64)
     # what the Speller itself is made of, so a start does not derive it again (as SpellerCounts.speller)
     _put_words(arrays, counts, "sp_common", sorted(w for w, n in sc.lower.items() if n > sc.capital.get(w, 0)))
+    proper = sc.proper_nouns()
+    _put_words(arrays, counts, "sp_proper", list(proper))
+    arrays["sp_proper_n"] = np.array(list(proper.values()), dtype=np.int64)
     phrases: dict[str, set[str]] = {}
     for initials, phrase in sc.spelled:
         phrases.setdefault(initials, set()).add(phrase)
@@ -499,7 +502,8 @@ def open_store(store: Store) -> Opened:
     passages = index.passages
     assert isinstance(passages, PassageTable)
     unique = dict(zip(store.words("sp_unique_i"), store.words("sp_unique_p"), strict=True))
-    speller = Speller(store.words("sp_words"), store.words("sp_acr"), store.words("sp_common"), unique)
+    speller = Speller(store.words("sp_words"), store.words("sp_acr"), store.words("sp_common"), unique,
+                      dict(zip(store.words("sp_proper"), store["sp_proper_n"].tolist(), strict=True)))
     glossary = None
     if meta["glossary"] is not None:
         glossary = Glossary.from_json(meta["glossary"]["entries"], meta["glossary"]["source"])

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.corpus.articles import DEFAULT_CORPUS_DIR
 from bot.corpus.knowledge import Knowledge
 from bot.engine.answer import rank_hits
-from bot.engine.reading import interpret
+from bot.engine.reading import interpret, truecase
 from bot.engine.search import SearchIndex, passage_terms
 from bot.engine.snapshot import Snapshot
 from bot.engine.text import fold_for_match
@@ -37,7 +37,7 @@ class Sample:
 
 
 def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
-    reading = interpret(q.q, snap)
+    reading = interpret(truecase(q.q, snap), snap)
     wanted = [fold_for_match(e) for e in q.expect]
     ranked = rank_hits(index.search(reading.query, 20), reading.concepts, index, q.q, phrases=reading.phrases)
     for i, (hit, _, _) in enumerate(ranked[:5], start=1):
@@ -67,7 +67,7 @@ def retrieval_grid(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[tu
 def samples(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[Sample]:
     out = []
     for q in questions:
-        reading = interpret(q.q, snap)
+        reading = interpret(truecase(q.q, snap), snap)
         ranked = rank_hits(
             snap.index.search(reading.query, 20), reading.concepts, snap.index, q.q, phrases=reading.phrases
         )

@@ -6,6 +6,7 @@ import pytest
 
 from bot.corpus.knowledge import Knowledge
 from bot.engine import question_kind
+from bot.engine.reading import truecase
 from bot.engine.text import iter_tokens, tokenize
 
 
@@ -20,6 +21,33 @@ def kb() -> Knowledge:
 )
 def test_known_names_in_capitals_are_still_known(kb: Knowledge, question: str) -> None:
     assert kb.ask(question).answered
+
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        # names the article capitalises, and its acronyms, typed in lower case
+        ("what did ruediger dorn say about the ecpa?", "what did Ruediger Dorn say about the ECPA?"),
+        # shouted: the same reading, everyday words in lower case
+        ("WHAT DID RUEDIGER DORN SAY ABOUT THE ECPA?", "what did Ruediger Dorn say about the ECPA?"),
+        # a short word neither the article nor English knows is a name (and so a name it lacks)
+        ("what does the lgpd say?", "what does the Lgpd say?"),
+        # everyday words, and words typed with a capital, stay as typed
+        ("is the cloud safe?", "is the cloud safe?"),
+        ("What is the CLOUD Act?", "What is the CLOUD Act?"),
+    ],
+)
+def test_a_question_is_read_in_the_corpus_case(kb: Knowledge, typed: str, read: str) -> None:
+    assert truecase(typed, kb.snapshot) == read
+
+
+def test_the_same_question_in_any_case_gets_the_same_answer(kb: Knowledge) -> None:
+    for question in ("What did Ruediger Dorn say about Privacy Shield?", "How old is the ECPA?",
+                     "What is the capital of Australia?", "What does Brazil's LGPD say about transfers?"):
+        answers = [kb.ask(typed) for typed in (question, question.lower(), question.upper())]
+        assert len({a.answered for a in answers}) == 1, question
+        assert len({a.quotes[0].citation.passage_id if a.quotes else None for a in answers}) == 1, question
+        assert [a.question for a in answers] == [question, question.lower(), question.upper()]
 
 
 def test_a_common_word_in_capitals_is_an_acronym_the_corpus_lacks(kb: Knowledge) -> None:
