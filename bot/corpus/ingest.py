@@ -602,6 +602,26 @@ def read_header(paragraphs: list[str]) -> tuple[dict[str, str], list[str], list[
     return meta, paragraphs[last + 1 :], head
 
 
+def _headline_first(text: str) -> str:
+    """A plain-text article may open with its header block (publication, dateline, byline, link on
+    lines of their own) and give its headline after it: the headline is then moved first, where a
+    plain-text title is read from, and the header block is read as a header as usual."""
+    blocks = re.split(r"\n[ \t]*\n", text.strip("\n"), maxsplit=2)
+    if len(blocks) < 2:
+        return text
+    head = [" ".join(line.split()) for line in blocks[0].split("\n") if line.strip()]
+    second = [" ".join(line.split()) for line in blocks[1].split("\n") if line.strip()]
+    if len(head) < 2 or len(second) != 1:
+        return text
+    headline = second[0]
+    if len(headline.split()) > 30 or headline.endswith("."):
+        return text
+    _, _, taken = read_header([*head, headline])
+    if len(taken) != len(head):  # the first block is not all header, or the headline is part of it
+        return text
+    return "\n\n".join([headline, blocks[0], *blocks[2:]])
+
+
 # --- putting it together -------------------------------------------------------------------------
 
 
@@ -674,6 +694,8 @@ def make_draft(
     else:
         text = decode_text(data, charset)
         front, body = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
+        if kind != "markdown" and "title" not in front:
+            body = _headline_first(body)
         lines = markdown_to_lines(body) if kind == "markdown" else text_to_lines(body)
         cleaned = clean_text("\n".join(lines), has_title="title" not in front)
         paragraphs = list(cleaned.paragraphs)

@@ -89,3 +89,33 @@ def test_front_matter_wins_over_the_header() -> None:
     draft = make_draft(data, name="dpf.md")
     assert (draft.published, draft.publisher) == ("2023-07-11", "Front")
     assert draft.paragraphs == (BODY,)
+
+
+LONG = (
+    "Companies that move large volumes of personal information out of the country must, from today,"
+    " submit their transfers to a security assessment by the regulator."
+)
+
+
+def test_a_header_block_before_the_headline_is_read_as_the_header() -> None:
+    """Publication, dateline, byline and link first, then the headline, then the text."""
+    data = (
+        "Asia Data Brief\nBEIJING, September 1, 2022\nBy Lin Haoran\n"
+        "https://www.example.com/2022/09/01/china-assessment\n\n"
+        "China's data export security assessments take effect\n\n"
+        f"{LONG}\n\nSecond paragraph.\n"
+    ).encode()
+    draft = make_draft(data, name="china.txt")
+    assert draft.title == "China's data export security assessments take effect"
+    assert (draft.published, draft.publisher) == ("2022-09-01", "Asia Data Brief")
+    assert draft.url == "https://www.example.com/2022/09/01/china-assessment"
+    assert draft.paragraphs == (LONG, "Second paragraph.")
+
+
+def test_an_article_that_opens_with_its_title_keeps_it() -> None:
+    """A title line, then a header: the title stays first; a first paragraph is never a title."""
+    data = f"Short title\n\nData Transfer Monitor | 10 July 2023\n\n{LONG}\n\nSecond paragraph.\n".encode()
+    draft = make_draft(data, name="dpf.txt")
+    assert draft.title == "Short title" and draft.paragraphs == (LONG, "Second paragraph.")
+    data = f"Monitor\n10 July 2023\n\n{LONG}\n\nSecond paragraph.\n".encode()  # the text follows the header
+    assert make_draft(data, name="dpf.txt").title == "Monitor"
