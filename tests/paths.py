@@ -11,6 +11,9 @@ SEED_SETS = DATA / "seed"
 #: The multi-article development corpus and its question sets.
 MULTI = DATA / "multi"
 MULTI_ARTICLES = MULTI / "articles"
+#: Twelve more articles and set D, written blind to the engine.
+MULTI_D = DATA / "multi_d"
+MULTI_D_ARTICLES = MULTI_D / "articles"
 #: The seed article as scraped, in the workplace's shared folder (not in the repository).
 SHARED_SEED = ROOT.parent / "shared" / "seed-article.txt"
 #: For the few tests that re-ingest the scraped seed article: it is not part of the repository

@@ -58,6 +58,8 @@ MIN_CONTENT = 0.15
 #: about the question's subject even when the rest is paraphrased ("Does Dorn think Privacy Shield
 #: is Microsoft's responsibility?" / "this is above Microsoft's head").
 NAMES_TOGETHER = 2
+#: a name given in full earlier in the article may be shortened to its last words later (see _holds_phrases)
+SHORTENED_NAMES = True
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
@@ -206,10 +208,27 @@ def _phrase_text(text: str) -> str:
 
 
 def _holds_phrases(hit: Hit, index: SearchIndex, phrases: Sequence[str]) -> bool:
-    """Every phrase, as written (case, hyphens and punctuation aside), in the passage or its title."""
+    """Every phrase, as written (case, hyphens and punctuation aside), in the passage or its title.
+
+    A name given in full earlier in the article is the same thing when a later paragraph shortens
+    it to its last words ("the European Production Order", then "a production order")."""
     article = index.articles.get(hit.passage.article_slug)
     text = _phrase_text(hit.passage.full_text + " | " + (article.title if article else ""))
-    return all(_phrase_text(p) in text for p in phrases)
+    return all(_phrase_text(p) in text or (SHORTENED_NAMES and _shortened(p, text, hit, index)) for p in phrases)
+
+
+def _shortened(phrase: str, text: str, hit: Hit, index: SearchIndex) -> bool:
+    words = _phrase_text(phrase).split()
+    if len(words) < 3 or " " + " ".join(words[1:]) + " " not in text:
+        return False
+    full = _phrase_text(phrase)
+    for i in index.article_passages(hit.passage.article_slug):
+        earlier = index.passages[i]
+        if earlier.paragraph >= hit.passage.paragraph:
+            break
+        if full in _phrase_text(earlier.full_text):
+            return True
+    return False
 
 
 def rank_hits(

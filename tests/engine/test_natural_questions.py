@@ -10,7 +10,7 @@ import pytest
 from bot.corpus.admin import add_draft
 from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import Knowledge
-from tests.paths import MULTI_ARTICLES, ROOT
+from tests.paths import MULTI_ARTICLES, MULTI_D_ARTICLES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,20 @@ def test_located_does_not_veto_where_a_sovereign_cloud_is(tmp_path: Path) -> Non
     add_draft(corpus, ingest_file(MULTI_ARTICLES / "aws-european-sovereign-cloud.html"))
     answer = Knowledge.load(corpus).ask("Where is the AWS European Sovereign Cloud located?")
     assert answer.answered and "Brandenburg" in answer.quotes[0].text
+
+
+def test_a_name_given_in_full_may_be_shortened_later_in_the_article(tmp_path: Path) -> None:
+    """'the European Production Order' in one paragraph, 'a production order' in the one that answers."""
+    corpus = tmp_path / "corpus"
+    (corpus / "articles").mkdir(parents=True)
+    for name in ("glossary.yaml", "synonyms.yaml"):
+        (corpus / name).write_bytes((ROOT / "corpus" / name).read_bytes())
+    add_draft(corpus, ingest_file(MULTI_D_ARTICLES / "eu-e-evidence-regulation.html"))
+    kb = Knowledge.load(corpus)
+    answer = kb.ask("How many days does a provider have to answer a European Production Order?")
+    assert answer.answered and "within 10 days" in answer.quotes[0].text
+    # the name must have been given in full before: a shortened name alone does not stand for it
+    assert not kb.ask("How many days does a provider have to answer a European Evidence Warrant?").answered
 
 
 def test_a_count_of_a_thing_the_article_gives_no_number_for_is_refused(kb: Knowledge) -> None:
