@@ -229,13 +229,26 @@ def normalise_question(text: str) -> str:
 # --- connections and migrations ---------------------------------------------------------------------
 
 
+def _journal_mode_wal(conn: sqlite3.Connection, busy_timeout: float) -> tuple | None:
+    """Switch to WAL. SQLite answers "locked" at once, without its busy handler, when another
+    process is switching the same new file at the same moment: retry until the busy timeout."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 def connect(path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, foreign keys on."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        mode = _journal_mode_wal(conn, busy_timeout)
         if mode and str(mode[0]).lower() != "wal":
             log.debug("history database %s stays in %s journal mode", path, mode[0])
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -246,11 +259,10 @@ def connect(path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connec
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-    ).fetchone()
-    if not exists:
-        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    # one read of the table list: two (is there a schema_version? are there tables?) could fall on
+    # either side of another process's first migration and see its tables without its version
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "schema_version" not in tables:
         if tables:
             raise HistoryError("the file holds tables but no schema_version: it is not a history database")
         return 0

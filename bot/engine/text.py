@@ -16,7 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 #: Bump when tokenisation changes in a way the signature in bot.engine.search cannot see (regexes, rules).
-TOKENIZER_VERSION = "5"
+TOKENIZER_VERSION = "6"
 
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000
@@ -119,7 +119,12 @@ def strip_accents(word: str) -> str:
 _STEM_FIXES = {"su": "sue", "us": "us"}
 # ... and conflates a few words whose meanings differ: "lawful" is not "law" ("lawful requests" is
 # no answer to "which law ...?"), so it keeps a stem of its own
-_WORD_STEMS = {"lawful": "lawful", "lawfully": "lawful", "lawfulness": "lawful"}
+_WORD_STEMS = {
+    "lawful": "lawful", "lawfully": "lawful", "lawfulness": "lawful",
+    # Snowball gives "regulator" the stem of "regulation": a question about a regulation would
+    # be read as one about watchdogs (the synonym group of "regulator")
+    "regulator": "regulator", "regulators": "regulator", "regulator's": "regulator", "regulators'": "regulator",
+}
 #: Irregular verb forms and their base, which Snowball cannot see ("wrote" and "writing" are one
 #: verb). Forms that are also everyday words of another meaning ("found", "left", "saw") are left out.
 _IRREGULAR = {

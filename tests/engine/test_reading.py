@@ -6,7 +6,7 @@ import pytest
 
 from bot.corpus.knowledge import Knowledge
 from bot.engine import question_kind
-from bot.engine.reading import truecase
+from bot.engine.reading import interpret, truecase
 from bot.engine.text import iter_tokens, tokenize
 
 
@@ -174,6 +174,13 @@ def test_why_prefers_the_paragraph_that_gives_the_reason(kb: Knowledge) -> None:
 def test_lawful_is_not_law() -> None:
     assert tokenize("lawful requests") != tokenize("law requests")
     assert tokenize("lawfully")[0] == tokenize("lawful")[0] == tokenize("lawfulness")[0]
+
+
+def test_a_regulator_is_not_a_regulation(kb: Knowledge) -> None:
+    assert tokenize("regulator")[0] == tokenize("regulators")[0] == tokenize("the regulator's")[0]
+    assert tokenize("regulator") != tokenize("regulation")
+    reading = interpret("When will the regulation apply?", kb.snapshot)
+    assert not any(alt == frozenset({"watchdog"}) for c in reading.concepts for alt in c.alternatives)
 
 
 def test_a_legal_request_finds_the_lawful_requests(kb: Knowledge) -> None:
