@@ -94,7 +94,7 @@ def _print_single(summary: ImportSummary) -> int:
     if r.status == PRESENT:
         print(f"not added: {r.source} is already in the corpus ({r.reason})")
         return 0
-    return _fail(f"not added: {r.reason}")
+    return _fail(f"not added: {r.source}: {r.reason}")
 
 
 def cmd_add(args: argparse.Namespace) -> int:

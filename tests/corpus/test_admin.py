@@ -83,6 +83,7 @@ def test_cli_refusals_say_why_and_change_nothing(corpus: Path, capsys: pytest.Ca
     for extra, words in cases:
         code, out, err = run(capsys, "add", *extra, "--corpus", str(corpus))
         assert code == 1 and words in err and "not added" in err, (extra, err)
+        assert Path(extra[0]).name in err, err  # the file is named
     # already present is not a failure (issue 14: exit 0 when every item was added or already there)
     seed = SHARED_SEED if SHARED_SEED.is_file() else DEFAULT_CORPUS_DIR / "articles" / f"{SEED_SLUG}.md"
     code, out, err = run(capsys, "add", str(seed), "--corpus", str(corpus))
