@@ -49,7 +49,7 @@ from bot.engine.search import (
 from bot.engine.speller import Speller, SpellerCounts, contribution
 
 #: Bump when the arrays or their meaning change: an older file is then rebuilt, never misread.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 
 _ARTICLE_FIELDS = ("slug", "title", "publisher", "url", "published", "added", "sha256")
 AliasGroups = tuple[tuple[tuple[str, ...], ...], ...]
@@ -482,7 +482,8 @@ def open_index(store: Store, articles: ArticleTable | None = None) -> SearchInde
     vocab = {t: i for i, t in enumerate(terms)}
     bm25 = None
     if meta["bm25"] is not None and len(passages):
-        bm25 = BM25Index.from_arrays(vocab, {n: store[f"bm_{n}"] for n in BM25Index.ARRAYS}, meta["bm25"])
+        bm25 = BM25Index.from_arrays(vocab, {n: store[f"bm_{n}"] for n in BM25Index.ARRAYS}, meta["bm25"],
+                                     store["doc_len"])
     titles = TermSets(store.strings("title_terms"), articles)
     subjects = TermSets(store.strings("subject_terms"), articles)
     return SearchIndex.from_parts(

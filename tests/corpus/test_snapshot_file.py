@@ -109,7 +109,7 @@ def test_the_dev_questions_get_the_same_answers_on_the_seed_corpus(tmp_path: Pat
 def test_snapshot_arrays_are_read_only_memory_maps(multi: Path) -> None:
     build_snapshot(multi)
     snap = build_snapshot(multi)
-    arr = snap.store["bm_weights"]
+    arr = snap.store["bm_tf"]
     assert not arr.flags.writeable
     assert isinstance(arr.base, memoryview) or arr.base is not None
 
@@ -259,7 +259,7 @@ def test_readers_never_see_half_a_snapshot_while_another_process_writes(seed: Pa
                 got = read_snapshot(path, stamp)
             except SnapshotUnusable as exc:  # pragma: no cover - the failure this test looks for
                 raise AssertionError(f"a reader saw a half-written snapshot: {exc}") from None
-            assert np.array_equal(got["bm_weights"], copy["bm_weights"])
+            assert np.array_equal(got["bm_tf"], copy["bm_tf"])
     finally:
         stop.set()
         thread.join()
