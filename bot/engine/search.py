@@ -387,27 +387,28 @@ class SearchIndex:
                 title_of[slug] = frozenset(got)
             return title_of[slug]
         discount = self._title_discount(ranked, terms, title_match) if self._titles and TITLE_DISCOUNT else {}
-        scored: list[tuple[float, int, Hit]] = []
+        arts = self.doc_article
+        scored: list[tuple[float, int, frozenset[str]]] = []
         for idx, score in ranked:
-            passage = self.passages[idx]
-            matched = held(idx)
+            title: frozenset[str] = frozenset()
             if self._titles:
                 # the article's title is every passage's context: it adds to the score and its
                 # words count as matched, so "What did Schrems II decide?" finds that article
-                title = title_match(passage.article_slug)
+                title = title_match(self.slugs[int(arts[idx])])
                 # summed in sorted order: one float in every process, whatever the hash seed
                 score += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title)) - discount.get(idx, 0.0)
-                matched |= title
+            scored.append((-float(score), idx, title))
+        scored.sort(key=lambda item: item[:2])
+        hits = []
+        for neg, idx, title in scored[:k]:  # only the hits returned are made into passages
+            passage = self.passages[idx]
             before: frozenset[str] = frozenset()
-            if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug:
+            if idx > 0 and arts[idx - 1] == arts[idx]:
                 prev = self.passages[idx - 1]
                 # its own text only: a merged caption is not what the paragraph said
                 before = qset & (_text_terms(prev.text) if prev.context else self.passage_term_set(idx - 1))
-            hit = Hit(passage, float(score), frozenset(matched), frozenset(before))
-            scored.append((-float(score), idx, hit))
-        scored.sort(key=lambda item: item[:2])
-        return [hit for _, _, hit in scored[:k]]
-
+            hits.append(Hit(passage, -neg, frozenset(held(idx) | title), frozenset(before)))
+        return hits
 
     def _title_discount(
         self,
@@ -420,7 +421,8 @@ class SearchIndex:
         candidate for them (so the article keeps its strength, and within it the rest decides)."""
         assert self._bm25 is not None
         docs = np.array([idx for idx, _ in ranked], dtype=np.int64)
-        slugs = [self.passages[idx].article_slug for idx in docs.tolist()]
+        arts = np.asarray(self.doc_article)
+        slugs = [self.slugs[a] for a in arts[docs].tolist()]
         earned = np.zeros(len(docs))
         counts: dict[str, int] = {}
         for t in terms:
