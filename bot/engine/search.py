@@ -194,14 +194,18 @@ class SearchIndex:
         n_articles: int,
         doc_article: np.ndarray,
         slugs: Sequence[str],
+        rows: Callable[[int], np.ndarray] | None = None,
     ) -> SearchIndex:
         """An index from parts already computed (a snapshot read from disk): nothing is rebuilt.
 
-        `doc_article[i]` is the position in `slugs` of passage i's article."""
+        `doc_article[i]` is the position in `slugs` of passage i's article. `rows(i)`, when given,
+        reads passage i's term ids instead of `doc_ptr`/`doc_terms` (a main segment and a delta)."""
         self = cls.__new__(cls)
         vocab = bm25._vocab if bm25 is not None else {}
         self._install(articles, passages, terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len, bm25, titles,
                       subject_terms, n_articles, doc_article, slugs)
+        if rows is not None:
+            self.row_terms = rows  # type: ignore[method-assign]
         return self
 
     def _install(
@@ -242,10 +246,13 @@ class SearchIndex:
     def bm25(self) -> BM25Index | None:
         return self._bm25
 
+    def row_terms(self, idx: int) -> np.ndarray:
+        """The term ids of passage `idx` (context included), sorted."""
+        return self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]]
+
     def passage_term_set(self, idx: int) -> frozenset[str]:
         """Every term of passage `idx` (context included)."""
-        row = self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]]
-        return frozenset(self.terms[i] for i in row.tolist())
+        return frozenset(self.terms[i] for i in self.row_terms(idx).tolist())
 
     def _matcher(self, terms: Iterable[str]) -> Callable[[int], frozenset[str]]:
         """idx -> the given terms that passage `idx` holds (only the passage's row is read)."""
@@ -254,7 +261,7 @@ class SearchIndex:
         def held(idx: int) -> frozenset[str]:
             if not wanted or idx < 0:
                 return frozenset()
-            row = self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]].tolist()
+            row = self.row_terms(idx).tolist()
             return frozenset(wanted[r] for r in wanted.keys() & set(row))
 
         return held
