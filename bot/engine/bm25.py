@@ -30,7 +30,7 @@ import itertools
 import logging
 import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
@@ -525,13 +525,17 @@ class BM25Index:
         """Every passage's score, equal to `rank_bm25`'s `get_scores` (linear; for tests and tools)."""
         rows, base = self._query_rows(query_tokens)
         acc = np.zeros(self.n_docs)
+        for docs, w in self._whole_rows(rows):
+            acc[docs] += w
+        return acc + base
+
+    def _whole_rows(self, rows: list[tuple[int, int, float]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(global ids, weights x count) of each query term's postings in each segment, in query order."""
         for row, count, idf in rows:
             for si, seg in enumerate(self._segs):
                 span = seg.span(row)
                 if span is not None:
-                    docs, w = self._list(si, span[0], span[2], idf, count)
-                    acc[docs] += w
-        return acc + base
+                    yield self._list(si, span[0], span[2], idf, count)
 
     def score_docs(self, query_tokens: Sequence[str], docs: np.ndarray) -> np.ndarray:
         """The scores of the passages `docs` only (sorted ids), as `scores` would give them.
@@ -579,13 +583,9 @@ class BM25Index:
         """All matched passages and their summed weights, with fresh dense arrays (numpy-linear)."""
         acc = np.zeros(self.n_docs)
         matched = np.zeros(self.n_docs, dtype=bool)
-        for row, count, idf in rows:
-            for si, seg in enumerate(self._segs):
-                span = seg.span(row)
-                if span is not None:
-                    docs, w = self._list(si, span[0], span[2], idf, count)
-                    acc[docs] += w
-                    matched[docs] = True
+        for docs, w in self._whole_rows(rows):
+            acc[docs] += w
+            matched[docs] = True
         cand = np.flatnonzero(matched)
         return cand, acc[cand]
 

@@ -264,18 +264,34 @@ class _TermSets(Mapping[str, frozenset[str]]):
         return len(self._layout.slugs)
 
 
+class _Chain(Sequence[frozenset[str]]):
+    """Main's matched words at positions `keep`, then the delta's."""
+
+    def __init__(self, main: Sequence[frozenset[str]], keep: np.ndarray, extra: list[frozenset[str]]) -> None:
+        self._main, self._keep, self._extra = main, keep, extra
+
+    def __len__(self) -> int:
+        return len(self._keep) + len(self._extra)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if i < len(self._keep):
+            return self._main[int(self._keep[i])]
+        return self._extra[i - len(self._keep)]
+
+
 class _LateMentions(Mentions):
     """A term's mentions, ranked when first read: with a delta their scores follow the combined
     statistics, which main's stored ranking does not know."""
 
-    def __init__(self, index: SearchIndex, query: list[str], docs: np.ndarray, matched: list[frozenset[str]]) -> None:
+    def __init__(self, index: SearchIndex, query: list[str], docs: np.ndarray,
+                 matched: Sequence[frozenset[str]]) -> None:
         self.index, self._query, self._raw, self._raw_matched = index, query, docs, matched
-        self._ranked: tuple[np.ndarray, np.ndarray, tuple[frozenset[str], ...]] | None = None
+        self._ranked: tuple[np.ndarray, np.ndarray, _Chain] | None = None
 
-    def _rank(self) -> tuple[np.ndarray, np.ndarray, tuple[frozenset[str], ...]]:
+    def _rank(self) -> tuple[np.ndarray, np.ndarray, _Chain]:
         if self._ranked is None:
             order, scores = _rank_arrays(self.index, self._query, self._raw)
-            self._ranked = (self._raw[order], scores, tuple(self._raw_matched[i] for i in order.tolist()))
+            self._ranked = (self._raw[order], scores, _Chain(self._raw_matched, order, []))
         return self._ranked
 
     def __len__(self) -> int:
@@ -290,7 +306,7 @@ class _LateMentions(Mentions):
         return self._rank()[1]
 
     @property  # type: ignore[override]
-    def matched(self) -> tuple[frozenset[str], ...]:
+    def matched(self) -> Sequence[frozenset[str]]:
         return self._rank()[2]
 
 
@@ -414,13 +430,11 @@ def open_segments(seg: Segments) -> Opened:
             s, e = int(ptr[k]), int(ptr[k + 1])
             g = layout.gid[0][np.asarray(docs[s:e], dtype=np.int64)]
             keep = np.flatnonzero(g >= 0)
-            m = _MatchedWords(matched[s:e], words)
-            ids = [int(i) for i in g[keep].tolist()]
-            got = [m[int(i)] for i in keep.tolist()]
-            for slug, j, w in found.get(entry.term, ()):
-                ids.append(layout.global_passage(slug, j))
-                got.append(frozenset(w.split()))
-            mentions[entry.term] = _LateMentions(index, mention_query(entry), np.array(ids, dtype=np.int64), got)
+            places = found.get(entry.term, ())
+            ids = np.concatenate((g[keep], np.array([layout.global_passage(slug, j) for slug, j, _ in places],
+                                                    dtype=np.int64)))
+            got = _Chain(_MatchedWords(matched[s:e], words), keep, [frozenset(w.split()) for _, _, w in places])
+            mentions[entry.term] = _LateMentions(index, mention_query(entry), ids, got)
         glossary = glossary.bound(index, mentions)
     groups = tuple(tuple(tuple(alt) for alt in g) for g in main.meta["alias_groups"])
     return Opened(articles, passages, index, _speller(seg), glossary, groups,  # type: ignore[arg-type]

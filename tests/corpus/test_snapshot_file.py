@@ -394,3 +394,49 @@ async def test_a_snapshot_kept_with_a_broken_glossary_is_never_saved(tmp_path: P
     await kb.reload()  # updated in memory from the unsaved one
     with pytest.raises(SnapshotUnusable):
         read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
+
+
+# -- the delta beside the main file ---------------------------------------------------------------
+async def test_a_delta_written_by_another_process_is_read_by_a_start_and_a_reload(tmp_path: Path, monkeypatch) -> None:
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    bot_kb = await Knowledge.open(corpus)  # a running bot
+    main_bytes = (corpus / SNAPSHOT_FILE).read_bytes()
+    cli = await Knowledge.open(corpus)  # the command line beside it
+    await cli.add(draft_to_article(ingest_file(MULTI_ARTICLES / "cloud-act-explained.txt")))
+    assert (corpus / SNAPSHOT_FILE).read_bytes() == main_bytes  # the main file is not rewritten
+    assert (corpus / knowledge.DELTA_FILE).stat().st_size < len(main_bytes) / 4
+    _loaded_only(monkeypatch)
+    monkeypatch.setattr(knowledge, "_stepwise", lambda *a, **k: pytest.fail("the delta file was not read"))
+    snap = await bot_kb.reload()
+    started = Knowledge.load(corpus)
+    monkeypatch.undo()
+    full = Knowledge(build_snapshot(corpus, persist=False))
+    assert len(snap.articles) == 3
+    assert answers(bot_kb) == answers(full) == answers(started)
+    assert explanations(bot_kb) == explanations(full)
+    assert [a.slug for a, _ in bot_kb.sources()] == [a.slug for a, _ in full.sources()]
+
+
+async def test_the_delta_is_merged_into_the_main_file_past_the_threshold(tmp_path: Path, monkeypatch) -> None:
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    kb = await Knowledge.open(corpus)
+    await kb.add(draft_to_article(ingest_file(MULTI_ARTICLES / "cloud-act-explained.txt")))
+    assert kb.snapshot.store.delta is not None
+    monkeypatch.setattr(knowledge, "MERGE_MIN_PASSAGES", 0)
+    slug = next(a.slug for a in kb.snapshot.articles if a.slug == SEED_SLUG)
+    await kb.remove(slug)  # past the threshold now: one main file, no delta
+    assert kb.snapshot.store.delta is None and not (corpus / knowledge.DELTA_FILE).exists()
+    full = build_snapshot(corpus, persist=False)
+    assert_same_store(kb.snapshot.store.main, full.store)
+    assert_same_store(saved(corpus), full.store)
+    assert answers(kb) == answers(Knowledge(full))
+
+
+async def test_a_delta_whose_main_file_was_replaced_is_not_used(tmp_path: Path) -> None:
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    kb = await Knowledge.open(corpus)
+    await kb.add(draft_to_article(ingest_file(MULTI_ARTICLES / "cloud-act-explained.txt")))
+    (corpus / SNAPSHOT_FILE).unlink()  # e.g. merged by another process that then crashed
+    snap = build_snapshot(corpus)  # rebuilt in full, with the same answers
+    assert snap.store.delta is None
+    assert answers(Knowledge(snap)) == answers(kb)
