@@ -169,6 +169,23 @@ def write_snapshot(path: Path, store: Store, stamp: Stamp) -> None:
         raise
 
 
+def saved_generation(path: Path) -> str | None:
+    """The corpus generation the file at `path` was written for, from its header alone (None when
+    there is no readable snapshot there): whether a delta still goes with the main file."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(MAGIC) + 8)
+            if len(head) < len(MAGIC) + 8 or head[: len(MAGIC)] != MAGIC:
+                return None
+            (header_len,) = struct.unpack("<Q", head[len(MAGIC) :])
+            if header_len > _MAX_HEADER:
+                return None
+            found = json.loads(fh.read(header_len))["core"]["stamp"]["generation"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return found if isinstance(found, str) else None
+
+
 class SnapshotUnusable(Exception):
     """The file cannot be used; the message says why (for the one log line)."""
 

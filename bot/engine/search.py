@@ -194,14 +194,18 @@ class SearchIndex:
         n_articles: int,
         doc_article: np.ndarray,
         slugs: Sequence[str],
+        rows: Callable[[int], np.ndarray] | None = None,
     ) -> SearchIndex:
         """An index from parts already computed (a snapshot read from disk): nothing is rebuilt.
 
-        `doc_article[i]` is the position in `slugs` of passage i's article."""
+        `doc_article[i]` is the position in `slugs` of passage i's article. `rows(i)`, when given,
+        reads passage i's term ids instead of `doc_ptr`/`doc_terms` (a main segment and a delta)."""
         self = cls.__new__(cls)
         vocab = bm25._vocab if bm25 is not None else {}
         self._install(articles, passages, terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len, bm25, titles,
                       subject_terms, n_articles, doc_article, slugs)
+        if rows is not None:
+            self.row_terms = rows  # type: ignore[method-assign]
         return self
 
     def _install(
@@ -242,10 +246,13 @@ class SearchIndex:
     def bm25(self) -> BM25Index | None:
         return self._bm25
 
+    def row_terms(self, idx: int) -> np.ndarray:
+        """The term ids of passage `idx` (context included), sorted."""
+        return self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]]
+
     def passage_term_set(self, idx: int) -> frozenset[str]:
         """Every term of passage `idx` (context included)."""
-        row = self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]]
-        return frozenset(self.terms[i] for i in row.tolist())
+        return frozenset(self.terms[i] for i in self.row_terms(idx).tolist())
 
     def _matcher(self, terms: Iterable[str]) -> Callable[[int], frozenset[str]]:
         """idx -> the given terms that passage `idx` holds (only the passage's row is read)."""
@@ -254,7 +261,7 @@ class SearchIndex:
         def held(idx: int) -> frozenset[str]:
             if not wanted or idx < 0:
                 return frozenset()
-            row = self.doc_terms[self.doc_ptr[idx] : self.doc_ptr[idx + 1]].tolist()
+            row = self.row_terms(idx).tolist()
             return frozenset(wanted[r] for r in wanted.keys() & set(row))
 
         return held
@@ -387,27 +394,28 @@ class SearchIndex:
                 title_of[slug] = frozenset(got)
             return title_of[slug]
         discount = self._title_discount(ranked, terms, title_match) if self._titles and TITLE_DISCOUNT else {}
-        scored: list[tuple[float, int, Hit]] = []
+        arts = self.doc_article
+        scored: list[tuple[float, int, frozenset[str]]] = []
         for idx, score in ranked:
-            passage = self.passages[idx]
-            matched = held(idx)
+            title: frozenset[str] = frozenset()
             if self._titles:
                 # the article's title is every passage's context: it adds to the score and its
                 # words count as matched, so "What did Schrems II decide?" finds that article
-                title = title_match(passage.article_slug)
+                title = title_match(self.slugs[int(arts[idx])])
                 # summed in sorted order: one float in every process, whatever the hash seed
                 score += TITLE_WEIGHT * sum(self.weight(t) for t in sorted(title)) - discount.get(idx, 0.0)
-                matched |= title
+            scored.append((-float(score), idx, title))
+        scored.sort(key=lambda item: item[:2])
+        hits = []
+        for neg, idx, title in scored[:k]:  # only the hits returned are made into passages
+            passage = self.passages[idx]
             before: frozenset[str] = frozenset()
-            if idx > 0 and self.passages[idx - 1].article_slug == passage.article_slug:
+            if idx > 0 and arts[idx - 1] == arts[idx]:
                 prev = self.passages[idx - 1]
                 # its own text only: a merged caption is not what the paragraph said
                 before = qset & (_text_terms(prev.text) if prev.context else self.passage_term_set(idx - 1))
-            hit = Hit(passage, float(score), frozenset(matched), frozenset(before))
-            scored.append((-float(score), idx, hit))
-        scored.sort(key=lambda item: item[:2])
-        return [hit for _, _, hit in scored[:k]]
-
+            hits.append(Hit(passage, -neg, frozenset(held(idx) | title), frozenset(before)))
+        return hits
 
     def _title_discount(
         self,
@@ -420,7 +428,8 @@ class SearchIndex:
         candidate for them (so the article keeps its strength, and within it the rest decides)."""
         assert self._bm25 is not None
         docs = np.array([idx for idx, _ in ranked], dtype=np.int64)
-        slugs = [self.passages[idx].article_slug for idx in docs.tolist()]
+        arts = np.asarray(self.doc_article)
+        slugs = [self.slugs[a] for a in arts[docs].tolist()]
         earned = np.zeros(len(docs))
         counts: dict[str, int] = {}
         for t in terms:

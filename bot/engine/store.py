@@ -136,7 +136,7 @@ def _put_strings(arrays: dict[str, np.ndarray], name: str, strings: Sequence[str
     arrays[f"{name}.blob"], arrays[f"{name}.off"] = pack_strings(strings)
 
 
-def _speller_arrays(arrays: dict[str, np.ndarray], counts: dict[str, int], sc: SpellerCounts) -> None:
+def speller_arrays(arrays: dict[str, np.ndarray], counts: dict[str, int], sc: SpellerCounts) -> None:
     words = sorted(sc.words)
     _put_words(arrays, counts, "sp_words", words)
     arrays["sp_words_n"] = np.array([sc.words[w] for w in words], dtype=np.int64)
@@ -231,7 +231,7 @@ def _index_arrays(arrays: dict[str, np.ndarray], counts: dict[str, int], meta: d
         meta["bm25"] = None
 
 
-def _mention_arrays(arrays: dict[str, np.ndarray], counts: dict[str, int], glossary: Glossary | None) -> None:
+def mention_arrays(arrays: dict[str, np.ndarray], counts: dict[str, int], glossary: Glossary | None) -> None:
     ptr = [0]
     docs: list[np.ndarray] = []
     scores: list[np.ndarray] = []
@@ -276,8 +276,8 @@ def make_store(
     _put_strings(arrays, "title_terms", [" ".join(sorted(t)) for t in title_terms])
     _put_strings(arrays, "subject_terms", [" ".join(sorted(index.subject_terms.get(a.slug, frozenset())))
                                            for a in articles])
-    _speller_arrays(arrays, counts, speller_counts)
-    _mention_arrays(arrays, counts, glossary)
+    speller_arrays(arrays, counts, speller_counts)
+    mention_arrays(arrays, counts, glossary)
     return Store(arrays, meta, speller_counts)
 
 
@@ -485,7 +485,8 @@ def open_index(store: Store, articles: ArticleTable | None = None) -> SearchInde
     vocab = {t: i for i, t in enumerate(terms)}
     bm25 = None
     if meta["bm25"] is not None and len(passages):
-        bm25 = BM25Index.from_arrays(vocab, {n: store[f"bm_{n}"] for n in BM25Index.ARRAYS}, meta["bm25"])
+        bm25 = BM25Index.from_arrays(vocab, {n: store[f"bm_{n}"] for n in BM25Index.ARRAYS}, meta["bm25"],
+                                     store["doc_len"])
     titles = TermSets(store.strings("title_terms"), articles)
     subjects = TermSets(store.strings("subject_terms"), articles)
     return SearchIndex.from_parts(
@@ -519,52 +520,64 @@ def open_store(store: Store) -> Opened:
 
 
 # -- one article more or less ---------------------------------------------------------------------
-def _splice_table(blob: np.ndarray, off: np.ndarray, start: int, stop: int,
-                  ins_blob: np.ndarray, ins_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """String table with entries [start, stop) replaced by the inserted table's entries."""
-    b0, b1 = int(off[start]), int(off[stop])
-    new_blob = np.concatenate((blob[:b0], ins_blob, blob[b1:]))
-    new_off = np.concatenate((off[: start + 1], b0 + ins_off[1:], off[stop + 1 :] - (b1 - b0) + int(ins_off[-1])))
-    return new_blob, new_off.astype(np.int64)
+Run = tuple[Mapping[str, np.ndarray], int, int, "np.ndarray | None"]
 
 
-def _splice_ptr(ptr: np.ndarray, start: int, stop: int, ins_ptr: np.ndarray) -> np.ndarray:
-    lens = np.concatenate((np.diff(ptr)[:start], np.diff(ins_ptr), np.diff(ptr)[stop:]))
+def _cat(parts: Sequence[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+
+def _ptr_of(lengths: Sequence[np.ndarray]) -> np.ndarray:
+    lens = _cat(lengths, np.int64)
     out = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=out[1:])
     return out
 
 
-def _splice(arr: np.ndarray, start: int, stop: int, ins: np.ndarray) -> np.ndarray:
-    return np.concatenate((arr[:start], ins.astype(arr.dtype), arr[stop:]))
-
-
-def _splice_articles(old: Mapping[str, np.ndarray], new: Mapping[str, np.ndarray], pos: int, removed: bool,
-                     out: dict[str, np.ndarray]) -> None:
-    """The article and passage arrays with article `pos` inserted (from `new`) or removed."""
+def compose_articles(runs: Sequence[Run]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The article, passage and passage-count arrays of the articles [a0, a1) of each run's
+    arrays, one run after the other (what inserting, removing or merging articles makes), and the
+    passages' term ids (`doc_terms`) mapped through each run's remap (None: kept as they are), for
+    the caller to number finally."""
     nf = len(_ARTICLE_FIELDS)
-    a0, a1 = pos, pos + (1 if removed else 0)
-    first, last = int(old["art_pass"][a0]), int(old["art_pass"][a1])
-    k_new = len(new["p_art"])
-    out["art.blob"], out["art.off"] = _splice_table(old["art.blob"], old["art.off"], a0 * nf, a1 * nf,
-                                                    new["art.blob"], new["art.off"])
-    out["art_none"] = np.concatenate((old["art_none"][:a0], new["art_none"], old["art_none"][a1:]))
-    q0, q1 = int(old["art_para"][a0]), int(old["art_para"][a1])
-    out["para.blob"], out["para.off"] = _splice_table(old["para.blob"], old["para.off"], q0, q1,
-                                                      new["para.blob"], new["para.off"])
-    out["art_para"] = _splice_ptr(old["art_para"], a0, a1, new["art_para"])
-    out["art_pass"] = _splice_ptr(old["art_pass"], a0, a1, new["art_pass"])
-    shift = (1 if not removed else -1)
-    out["p_art"] = np.concatenate((old["p_art"][:first], np.full(k_new, pos, dtype=np.int32),
-                                   old["p_art"][last:] + shift)).astype(np.int32)
-    for name in ("p_par", "p_part", "p_beg", "p_end"):
-        out[name] = _splice(old[name], first, last, new[name])
-    c0, c1 = int(old["p_ctx"][first]), int(old["p_ctx"][last])
-    out["ctx_par"] = _splice(old["ctx_par"], c0, c1, new["ctx_par"])
-    out["p_ctx"] = _splice_ptr(old["p_ctx"], first, last, new["p_ctx"])
-    for name in ("title_terms", "subject_terms"):
-        out[f"{name}.blob"], out[f"{name}.off"] = _splice_table(
-            old[f"{name}.blob"], old[f"{name}.off"], a0, a1, new[f"{name}.blob"], new[f"{name}.off"])
+    out: dict[str, np.ndarray] = {}
+
+    def bounds(name: str, arr: Mapping[str, np.ndarray], i0: int, i1: int) -> tuple[int, int]:
+        return int(arr[name][i0]), int(arr[name][i1])
+
+    def table(name: str, spans: Sequence[tuple[int, int]]) -> None:
+        blobs, lens = [], []
+        for (arr, _, _, _), (i0, i1) in zip(runs, spans, strict=True):
+            off = arr[f"{name}.off"]
+            blobs.append(arr[f"{name}.blob"][int(off[i0]) : int(off[i1])])
+            lens.append(np.diff(off[i0 : i1 + 1]))
+        out[f"{name}.blob"], out[f"{name}.off"] = _cat(blobs, np.uint8), _ptr_of(lens)
+
+    arts = [(a0, a1) for _, a0, a1, _ in runs]
+    passes = [bounds("art_pass", arr, a0, a1) for arr, a0, a1, _ in runs]
+    table("art", [(a0 * nf, a1 * nf) for a0, a1 in arts])
+    table("para", [bounds("art_para", arr, a0, a1) for arr, a0, a1, _ in runs])
+    table("title_terms", arts)
+    table("subject_terms", arts)
+    none = [arr["art_none"][a0:a1] for arr, a0, a1, _ in runs]
+    out["art_none"] = np.concatenate(none) if none else np.zeros((0, nf), dtype=np.uint8)
+    for name in ("art_para", "art_pass"):
+        out[name] = _ptr_of([np.diff(arr[name][a0 : a1 + 1]) for arr, a0, a1, _ in runs])
+    out["p_art"] = np.repeat(np.arange(len(out["art_pass"]) - 1, dtype=np.int32), np.diff(out["art_pass"]))
+    for name, dtype in (("p_par", np.int32), ("p_part", np.int32), ("p_beg", np.int64), ("p_end", np.int64),
+                        ("doc_len", np.int64)):
+        out[name] = _cat([run[0][name][p0:p1] for run, (p0, p1) in zip(runs, passes, strict=True)], dtype)
+    ctx = [bounds("p_ctx", run[0], p0, p1) for run, (p0, p1) in zip(runs, passes, strict=True)]
+    out["ctx_par"] = _cat([run[0]["ctx_par"][c0:c1] for run, (c0, c1) in zip(runs, ctx, strict=True)], np.int32)
+    docs = [bounds("doc_ptr", run[0], p0, p1) for run, (p0, p1) in zip(runs, passes, strict=True)]
+    ids = []
+    for (arr, _, _, remap), (d0, d1) in zip(runs, docs, strict=True):
+        raw = np.asarray(arr["doc_terms"][d0:d1], dtype=np.int64)
+        ids.append(raw if remap is None else np.asarray(remap, dtype=np.int64)[raw])
+    out["doc_tf"] = _cat([run[0]["doc_tf"][d0:d1] for run, (d0, d1) in zip(runs, docs, strict=True)], np.int32)
+    for name in ("p_ctx", "doc_ptr"):
+        out[name] = _ptr_of([np.diff(run[0][name][p0 : p1 + 1]) for run, (p0, p1) in zip(runs, passes, strict=True)])
+    return out, _cat(ids, np.int64)
 
 
 def _rank_arrays(index: SearchIndex, query: list[str], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -594,7 +607,7 @@ def _edit(store: Store, pos: int, article: Article | None, tokens: Sequence[Sequ
         raise ValueError("one token list per passage is required")
     k_new = len(parts)
     # the vocabulary and the term ids of the other passages (monotone remapping: rows stay sorted)
-    ptr, ids, tf, dl = old["doc_ptr"], old["doc_terms"], old["doc_tf"], old["doc_len"]
+    ptr, ids = old["doc_ptr"], old["doc_terms"]
     if removed:
         df = np.bincount(ids, minlength=len(old_terms)) if len(ids) else np.zeros(len(old_terms), np.int64)
         gone = np.bincount(ids[int(ptr[first]) : int(ptr[last])], minlength=len(old_terms))
@@ -621,16 +634,11 @@ def _edit(store: Store, pos: int, article: Article | None, tokens: Sequence[Sequ
         r_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int32)
         r_tf = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.int32)
         r_len = np.array([len(t) for t in tokens], dtype=np.int64)
-    p0, p1 = int(ptr[first]), int(ptr[last])
-    arrays: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}
     meta = {**store.meta, "counts": counts}
-    arrays["doc_terms"] = np.concatenate((remap[ids[:p0]], r_ids, remap[ids[p1:]])).astype(np.int32)
-    arrays["doc_tf"] = _splice(tf, p0, p1, r_tf)
-    arrays["doc_len"] = _splice(dl, first, last, r_len)
-    arrays["doc_ptr"] = _splice_ptr(ptr, first, last, r_ptr)
     # the article's own tables, made as a full build makes them, then spliced in
-    mine: dict[str, np.ndarray] = {}
+    mine: dict[str, np.ndarray] = {"doc_ptr": r_ptr, "doc_terms": r_ids, "doc_tf": r_tf,
+                                   "doc_len": np.asarray(r_len, dtype=np.int64)}
     if article is not None:
         _article_arrays(mine, [article], [parts])
         title = title_term_set(article, title_tokens)
@@ -641,12 +649,16 @@ def _edit(store: Store, pos: int, article: Article | None, tokens: Sequence[Sequ
         _article_arrays(mine, [], [])
         _put_strings(mine, "title_terms", [])
         _put_strings(mine, "subject_terms", [])
-    _splice_articles(old, mine, pos, removed, arrays)
+    n_old = len(old["art_none"])
+    runs: list[Run] = [(old, 0, pos, remap), (mine, 0, len(mine["art_none"]), None),
+                       (old, pos + (1 if removed else 0), n_old, remap)]
+    arrays, term_ids = compose_articles(runs)
+    arrays["doc_terms"] = term_ids.astype(np.int32)
     # BM25 from the counts
     n = len(arrays["doc_len"])
     params = store.meta["bm25"] or {"variant": BM25_VARIANT, "k1": BM25_K1, "b": BM25_B}
     bm25 = None
-    if n:
+    if n and store.meta.get("segment") != "delta":  # a delta's postings are made when it is opened
         bm25 = BM25Index.from_counts(vocab, arrays["doc_ptr"], arrays["doc_terms"], arrays["doc_tf"],
                                      arrays["doc_len"], variant=params["variant"], k1=params["k1"], b=params["b"])
     _index_arrays(arrays, counts, meta, terms, arrays["doc_ptr"], arrays["doc_terms"], arrays["doc_tf"],
@@ -660,7 +672,7 @@ def _edit(store: Store, pos: int, article: Article | None, tokens: Sequence[Sequ
         passages = PassageTable(store, articles)
         gone_parts = [passages[i] for i in range(first, last)]
         sc.add(_contribution(articles[pos], gone_parts), sign=-1)
-    _speller_arrays(arrays, counts, sc)
+    speller_arrays(arrays, counts, sc)
     # mentions: the other passages' ids shifted, this article's found in its own terms, all ranked anew
     arrays["gm_ptr"], arrays["gm_docs"] = np.zeros(1, np.int64), np.zeros(0, np.int64)
     arrays["gm_scores"], arrays["gm_matched"] = np.zeros(0), np.zeros(0, np.int32)

@@ -22,6 +22,7 @@ from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import SNAPSHOT_FILE, Knowledge, build_snapshot, snapshot_stamp
 from bot.corpus.snapshot_file import SnapshotUnusable, corpus_generation, read_snapshot, write_snapshot
 from bot.engine.glossary import Glossary
+from bot.engine.segments import Segments, merge_segments
 from bot.engine.store import STORE_FORMAT, Store
 from tests.paths import MULTI, MULTI_ARTICLES, SEED_SETS
 
@@ -72,12 +73,27 @@ def _loaded_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(knowledge, "_full_store", refuse)
 
 
-def assert_same_store(a: Store, b: Store) -> None:
+def _one(store: Store | Segments) -> Store:
+    """A store, or main + delta merged as the next merge would write them."""
+    if isinstance(store, Segments):
+        return knowledge._with_dup(Segments(merge_segments(store)), knowledge._dup_all(store)).main
+    return store
+
+
+def assert_same_store(a: Store | Segments, b: Store | Segments) -> None:
+    a, b = _one(a), _one(b)
     assert sorted(a.arrays) == sorted(b.arrays)
     for name in a.arrays:
         x, y = np.asarray(a[name]), np.asarray(b[name])
         assert x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y), name
-    assert json.dumps(a.meta, sort_keys=True) == json.dumps(b.meta, sort_keys=True)
+    meta_a = {k: v for k, v in a.meta.items() if k != "generation"}
+    meta_b = {k: v for k, v in b.meta.items() if k != "generation"}
+    assert json.dumps(meta_a, sort_keys=True) == json.dumps(meta_b, sort_keys=True)
+
+
+def saved(corpus: Path) -> Segments:
+    """What a start reads back: the main file and the delta beside it that fit the corpus now."""
+    return knowledge._read_segments(corpus, corpus_generation(corpus))
 
 
 # -- loading instead of rebuilding ----------------------------------------------------------------
@@ -109,7 +125,7 @@ def test_the_dev_questions_get_the_same_answers_on_the_seed_corpus(tmp_path: Pat
 def test_snapshot_arrays_are_read_only_memory_maps(multi: Path) -> None:
     build_snapshot(multi)
     snap = build_snapshot(multi)
-    arr = snap.store["bm_weights"]
+    arr = snap.store.main["bm_tf"]
     assert not arr.flags.writeable
     assert isinstance(arr.base, memoryview) or arr.base is not None
 
@@ -259,7 +275,7 @@ def test_readers_never_see_half_a_snapshot_while_another_process_writes(seed: Pa
                 got = read_snapshot(path, stamp)
             except SnapshotUnusable as exc:  # pragma: no cover - the failure this test looks for
                 raise AssertionError(f"a reader saw a half-written snapshot: {exc}") from None
-            assert np.array_equal(got["bm_weights"], copy["bm_weights"])
+            assert np.array_equal(got["bm_tf"], copy["bm_tf"])
     finally:
         stop.set()
         thread.join()
@@ -289,8 +305,8 @@ async def test_add_and_remove_update_the_snapshot_like_a_full_rebuild(tmp_path: 
     monkeypatch.undo()
     full = build_snapshot(corpus, persist=False)
     assert_same_store(kb.snapshot.store, full.store)
-    on_disk = read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
-    assert_same_store(on_disk, full.store)
+    assert kb.snapshot.store.delta is not None  # only the delta was written
+    assert_same_store(saved(corpus), full.store)
     assert answers(kb) == answers(Knowledge(full))
 
     monkeypatch.setattr(knowledge, "build_snapshot", no_full_build)
@@ -325,10 +341,9 @@ def test_the_command_line_add_of_several_files_updates_the_saved_snapshot(tmp_pa
     _loaded_only(monkeypatch)
     assert main(["add", *map(str, sources), "--corpus", str(corpus)]) == 0
     monkeypatch.undo()
-    saved = read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
     full = build_snapshot(corpus, persist=False)
     assert len(full.articles) == 4
-    assert_same_store(saved, full.store)
+    assert_same_store(saved(corpus), full.store)
 
 
 def test_a_first_bulk_import_knows_the_articles_from_the_saved_snapshot(tmp_path: Path, monkeypatch) -> None:
@@ -367,8 +382,7 @@ async def test_a_reload_after_another_process_added_articles_updates_the_snapsho
     monkeypatch.undo()
     assert len(snap.articles) == 4
     assert_same_store(snap.store, build_snapshot(corpus, persist=False).store)
-    saved = read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
-    assert_same_store(saved, snap.store)
+    assert_same_store(saved(corpus), snap.store)
 
 
 async def test_a_snapshot_kept_with_a_broken_glossary_is_never_saved(tmp_path: Path) -> None:
@@ -380,3 +394,49 @@ async def test_a_snapshot_kept_with_a_broken_glossary_is_never_saved(tmp_path: P
     await kb.reload()  # updated in memory from the unsaved one
     with pytest.raises(SnapshotUnusable):
         read_snapshot(corpus / SNAPSHOT_FILE, snapshot_stamp(corpus_generation(corpus)))
+
+
+# -- the delta beside the main file ---------------------------------------------------------------
+async def test_a_delta_written_by_another_process_is_read_by_a_start_and_a_reload(tmp_path: Path, monkeypatch) -> None:
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    bot_kb = await Knowledge.open(corpus)  # a running bot
+    main_bytes = (corpus / SNAPSHOT_FILE).read_bytes()
+    cli = await Knowledge.open(corpus)  # the command line beside it
+    await cli.add(draft_to_article(ingest_file(MULTI_ARTICLES / "cloud-act-explained.txt")))
+    assert (corpus / SNAPSHOT_FILE).read_bytes() == main_bytes  # the main file is not rewritten
+    assert (corpus / knowledge.DELTA_FILE).stat().st_size < len(main_bytes) / 4
+    _loaded_only(monkeypatch)
+    monkeypatch.setattr(knowledge, "_stepwise", lambda *a, **k: pytest.fail("the delta file was not read"))
+    snap = await bot_kb.reload()
+    started = Knowledge.load(corpus)
+    monkeypatch.undo()
+    full = Knowledge(build_snapshot(corpus, persist=False))
+    assert len(snap.articles) == 3
+    assert answers(bot_kb) == answers(full) == answers(started)
+    assert explanations(bot_kb) == explanations(full)
+    assert [a.slug for a, _ in bot_kb.sources()] == [a.slug for a, _ in full.sources()]
+
+
+async def test_the_delta_is_merged_into_the_main_file_past_the_threshold(tmp_path: Path, monkeypatch) -> None:
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    kb = await Knowledge.open(corpus)
+    await kb.add(draft_to_article(ingest_file(MULTI_ARTICLES / "cloud-act-explained.txt")))
+    assert kb.snapshot.store.delta is not None
+    monkeypatch.setattr(knowledge, "MERGE_MIN_PASSAGES", 0)
+    slug = next(a.slug for a in kb.snapshot.articles if a.slug == SEED_SLUG)
+    await kb.remove(slug)  # past the threshold now: one main file, no delta
+    assert kb.snapshot.store.delta is None and not (corpus / knowledge.DELTA_FILE).exists()
+    full = build_snapshot(corpus, persist=False)
+    assert_same_store(kb.snapshot.store.main, full.store)
+    assert_same_store(saved(corpus), full.store)
+    assert answers(kb) == answers(Knowledge(full))
+
+
+async def test_a_delta_whose_main_file_was_replaced_is_not_used(tmp_path: Path) -> None:
+    corpus = _copy(tmp_path, extra=("gdpr-day-one.txt",))
+    kb = await Knowledge.open(corpus)
+    await kb.add(draft_to_article(ingest_file(MULTI_ARTICLES / "cloud-act-explained.txt")))
+    (corpus / SNAPSHOT_FILE).unlink()  # e.g. merged by another process that then crashed
+    snap = build_snapshot(corpus)  # rebuilt in full, with the same answers
+    assert snap.store.delta is None
+    assert answers(Knowledge(snap)) == answers(kb)
