@@ -369,7 +369,10 @@ def _speller(seg: Segments) -> Speller:
         names = {p for (i, p), n in touched.spelled.items() if i == ini and n > 0}
         if len(names) == 1:
             unique[ini] = next(iter(names))
-    return Speller(words, acronyms, common, unique)
+    proper = {w: n for w, n in zip(main.words("sp_proper"), main["sp_proper_n"].tolist(), strict=True)
+              if w not in cased}
+    proper.update({w: touched.capital[w] for w in cased if touched.capital[w] > 0 and touched.lower[w] <= 0})
+    return Speller(words, acronyms, common, unique, proper)
 
 
 def open_segments(seg: Segments) -> Opened:

@@ -44,6 +44,7 @@ def assert_reads_the_same(opened, full) -> None:
     s1, s2 = opened.speller, full.speller
     assert s1.words == s2.words and s1.acronyms == s2.acronyms
     assert s1.common_nouns == s2.common_nouns and s1.spelled_out == s2.spelled_out
+    assert dict(s1.proper_nouns) == dict(s2.proper_nouns)
     for entry in full.glossary.entries:
         a, b = opened.glossary.mentions[entry.term], full.glossary.mentions[entry.term]
         assert len(a) == len(b)
