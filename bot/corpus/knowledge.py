@@ -374,9 +374,14 @@ def _load_saved(corpus_dir: Path) -> tuple[Snapshot | None, tuple[int, str]]:
     store = segs.main
     if not articles_dir(corpus_dir).is_dir():
         load_corpus(corpus_dir)  # raises the CorpusError a missing folder deserves
+    try:
+        snap = _snapshot_of(corpus_dir, segs, generation)
+    except (KeyError, ValueError, IndexError) as exc:  # stamped right, laid out wrong: never trusted
+        return None, (logging.WARNING, f"rebuilding the index snapshot {path}: its arrays do not fit "
+                                       f"this code ({type(exc).__name__}: {exc})")
     for err in store.meta["errors"]:  # the report load_corpus would have made
         logging.getLogger("bot.corpus.articles").warning("skipped broken article file %s", err)
-    return _snapshot_of(corpus_dir, segs, generation), (logging.INFO, "")
+    return snap, (logging.INFO, "")
 
 
 def _build_and_save(corpus_dir: Path, previous: Snapshot | None, why: tuple[int, str]) -> Snapshot:

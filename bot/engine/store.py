@@ -49,7 +49,7 @@ from bot.engine.search import (
 from bot.engine.speller import Speller, SpellerCounts, contribution
 
 #: Bump when the arrays or their meaning change: an older file is then rebuilt, never misread.
-STORE_FORMAT = 3
+STORE_FORMAT = 4
 
 _ARTICLE_FIELDS = ("slug", "title", "publisher", "url", "published", "added", "sha256")
 AliasGroups = tuple[tuple[tuple[str, ...], ...], ...]

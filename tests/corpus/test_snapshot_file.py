@@ -160,6 +160,22 @@ def test_a_truncated_snapshot_is_rebuilt(seed: Path, caplog) -> None:
     assert _rebuild_reason(seed, caplog) == []  # and used from then on
 
 
+def test_a_snapshot_stamped_right_but_laid_out_wrong_is_rebuilt(seed: Path, caplog, monkeypatch) -> None:
+    """A code change that moved arrays without bumping STORE_FORMAT: rebuilt, never a crash."""
+    real = knowledge._snapshot_of
+    calls = []
+
+    def missing_array(*args, **kwargs):  # the saved file, read before and again under the lock
+        calls.append(1)
+        if len(calls) <= 2:
+            raise KeyError("bm_tf")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(knowledge, "_snapshot_of", missing_array)
+    (line,) = _rebuild_reason(seed, caplog)
+    assert "do not fit" in line and "bm_tf" in line
+
+
 @pytest.mark.parametrize("cut", [0, 5, 20])
 def test_a_snapshot_cut_in_its_header_is_rebuilt(seed: Path, caplog, cut: int) -> None:
     path = seed / SNAPSHOT_FILE
