@@ -137,6 +137,27 @@ def _text_terms(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
+@dataclass(frozen=True)
+class IndexParts:
+    """What a `SearchIndex` is made of, computed by a build or read from a snapshot's arrays.
+
+    `doc_article[i]` is the position in `slugs` of passage i's article."""
+
+    articles: Mapping[str, Article]
+    passages: Sequence[Passage]
+    terms: Sequence[str]  # the vocabulary, sorted
+    doc_ptr: np.ndarray | None  # passage-major counts (CSR), None when rows are read another way
+    doc_terms: np.ndarray | None
+    doc_tf: np.ndarray | None
+    doc_len: np.ndarray
+    bm25: BM25Index | None
+    titles: Mapping[str, frozenset[str]]
+    subject_terms: Mapping[str, frozenset[str]]
+    n_articles: int
+    doc_article: np.ndarray
+    slugs: Sequence[str]
+
+
 class SearchIndex:
     """Passages of a corpus, their BM25 index, and per-article title indexes.
 
@@ -174,57 +195,29 @@ class SearchIndex:
         number = {slug: i for i, slug in enumerate(slugs)}
         doc_article = np.array([number[p.article_slug] for p in passages], dtype=np.int32)
         self._install(
-            {a.slug: a for a in articles}, tuple(passages), terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len,
-            bm25, title_terms, subject, len(articles), doc_article, slugs,
+            IndexParts({a.slug: a for a in articles}, tuple(passages), terms, doc_ptr, doc_terms, doc_tf, doc_len,
+                       bm25, title_terms, subject, len(articles), doc_article, slugs),
+            vocab,
         )
 
     @classmethod
-    def from_parts(
-        cls,
-        articles: Mapping[str, Article],
-        passages: Sequence[Passage],
-        terms: Sequence[str],
-        doc_ptr: np.ndarray,
-        doc_terms: np.ndarray,
-        doc_tf: np.ndarray,
-        doc_len: np.ndarray,
-        bm25: BM25Index | None,
-        titles: Mapping[str, frozenset[str]],
-        subject_terms: Mapping[str, frozenset[str]],
-        n_articles: int,
-        doc_article: np.ndarray,
-        slugs: Sequence[str],
-        rows: Callable[[int], np.ndarray] | None = None,
-    ) -> SearchIndex:
+    def from_parts(cls, parts: IndexParts, rows: Callable[[int], np.ndarray] | None = None) -> SearchIndex:
         """An index from parts already computed (a snapshot read from disk): nothing is rebuilt.
 
-        `doc_article[i]` is the position in `slugs` of passage i's article. `rows(i)`, when given,
-        reads passage i's term ids instead of `doc_ptr`/`doc_terms` (a main segment and a delta)."""
+        `rows(i)`, when given, reads passage i's term ids instead of `doc_ptr`/`doc_terms` (a main
+        segment and a delta)."""
         self = cls.__new__(cls)
-        vocab = bm25._vocab if bm25 is not None else {}
-        self._install(articles, passages, terms, vocab, doc_ptr, doc_terms, doc_tf, doc_len, bm25, titles,
-                      subject_terms, n_articles, doc_article, slugs)
+        vocab = parts.bm25._vocab if parts.bm25 is not None else {}
+        self._install(parts, vocab)
         if rows is not None:
             self.row_terms = rows  # type: ignore[method-assign]
         return self
 
-    def _install(
-        self,
-        articles: Mapping[str, Article],
-        passages: Sequence[Passage],
-        terms: Sequence[str],
-        vocab: Mapping[str, int],
-        doc_ptr: np.ndarray,
-        doc_terms: np.ndarray,
-        doc_tf: np.ndarray,
-        doc_len: np.ndarray,
-        bm25: BM25Index | None,
-        titles: Mapping[str, frozenset[str]],
-        subject_terms: Mapping[str, frozenset[str]],
-        n_articles: int,
-        doc_article: np.ndarray,
-        slugs: Sequence[str],
-    ) -> None:
+    def _install(self, parts: IndexParts, vocab: Mapping[str, int]) -> None:
+        articles, passages, terms = parts.articles, parts.passages, parts.terms
+        doc_ptr, doc_terms, doc_tf, doc_len = parts.doc_ptr, parts.doc_terms, parts.doc_tf, parts.doc_len
+        bm25, titles, subject_terms, n_articles = parts.bm25, parts.titles, parts.subject_terms, parts.n_articles
+        doc_article, slugs = parts.doc_article, parts.slugs
         self.articles = articles
         self.doc_article, self.slugs = doc_article, slugs
         self.passages = passages

@@ -29,7 +29,7 @@ import numpy as np
 from bot.engine.bm25 import BM25Index
 from bot.engine.glossary import Glossary, Mentions, find_mentions_in, mention_query
 from bot.engine.models import Article, Passage
-from bot.engine.search import SearchIndex, text_terms
+from bot.engine.search import IndexParts, SearchIndex, text_terms
 from bot.engine.speller import Speller, SpellerCounts
 from bot.engine.store import (
     ArticlesBySlug,
@@ -417,11 +417,11 @@ def open_segments(seg: Segments) -> Opened:
         doc_len[layout.gid[s][alive]] = np.asarray(store["doc_len"])[alive]
     sets = [TermSets(s.strings("title_terms"), t) for s, t in zip(stores, tables, strict=True)]
     subjects = [TermSets(s.strings("subject_terms"), t) for s, t in zip(stores, tables, strict=True)]
-    index = SearchIndex.from_parts(
-        ArticlesBySlug(articles), passages, all_terms, None, None, None, doc_len, bm25,  # type: ignore[arg-type]
+    index = SearchIndex.from_parts(IndexParts(
+        ArticlesBySlug(articles), passages, all_terms, None, None, None, doc_len, bm25,
         _TermSets(layout, sets, tables), _TermSets(layout, subjects, tables), len(articles), layout.doc_article,
-        layout.slugs, rows=rows,
-    )
+        layout.slugs,
+    ), rows=rows)
     glossary = None
     if main.meta["glossary"] is not None:
         glossary = Glossary.from_json(main.meta["glossary"]["entries"], main.meta["glossary"]["source"])

@@ -41,6 +41,7 @@ from bot.engine.search import (
     BM25_B,
     BM25_K1,
     BM25_VARIANT,
+    IndexParts,
     SearchIndex,
     article_subject,
     text_terms,
@@ -489,10 +490,10 @@ def open_index(store: Store, articles: ArticleTable | None = None) -> SearchInde
                                      store["doc_len"])
     titles = TermSets(store.strings("title_terms"), articles)
     subjects = TermSets(store.strings("subject_terms"), articles)
-    return SearchIndex.from_parts(
+    return SearchIndex.from_parts(IndexParts(
         ArticlesBySlug(articles), passages, terms, store["doc_ptr"], store["doc_terms"], store["doc_tf"],
         store["doc_len"], bm25, titles, subjects, len(articles), store["p_art"], articles.slugs,
-    )
+    ))
 
 
 def open_store(store: Store) -> Opened:
