@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.engine.answer import NAME_BOOST, Concept
 from bot.engine.snapshot import Snapshot
@@ -130,11 +131,33 @@ _WORDS_RE = re.compile(r"[^\W\d_][^\W_]+")
 
 
 _CASE_WORD_RE = re.compile(r"[A-Za-z]+")
+#: a country's name typed in lower case is a name ("kenya"), unless the articles use the word in lower case
+COUNTRY_NAMES = True
 #: a common English word is read as a name when the articles capitalise it this often and never
 #: write it in lower case ("microsoft", "google"; not "mark", capitalised twice)
 PROPER_EVIDENCE = 10
 #: "lgpd", "hipaa": a short word no article uses and English does not know is a name or acronym
 UNKNOWN_NAME_LENGTH = (3, 5)
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """One-word country names in lower case ("kenya", "japan"), from ISO 3166 as the IANA time zone
+    data ships it; empty when that data is missing."""
+    try:
+        from importlib.resources import files
+
+        table = files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
+    except (ImportError, OSError, ValueError):
+        return frozenset()
+    names = set()
+    for line in table.splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        name = line.split("\t", 1)[1].strip()
+        if re.fullmatch(r"[A-Z][a-z]+", name):
+            names.add(name.lower())
+    return frozenset(names)
 
 
 def truecase(text: str, snap: Snapshot) -> str:
@@ -166,6 +189,8 @@ def truecase(text: str, snap: Snapshot) -> str:
             return word.upper()
         capitals = speller.proper_nouns.get(low, 0)
         if terms and capitals and (capitals >= PROPER_EVIDENCE or not is_common_word(low)):
+            return word.capitalize()
+        if COUNTRY_NAMES and low in country_names() and low not in speller.common_nouns:
             return word.capitalize()
         lo, hi = UNKNOWN_NAME_LENGTH
         if terms and lo <= len(word) <= hi and not any(t in snap.index for t in terms) and not is_common_word(low):
