@@ -218,10 +218,10 @@ def _holds_phrases(hit: Hit, index: SearchIndex, phrases: Sequence[str]) -> bool
 
 
 def _shortened(phrase: str, text: str, hit: Hit, index: SearchIndex) -> bool:
-    words = _phrase_text(phrase).split()
+    full = _phrase_text(phrase)  # " european production order "
+    words = full.split()
     if len(words) < 3 or " " + " ".join(words[1:]) + " " not in text:
         return False
-    full = _phrase_text(phrase)
     for i in index.article_passages(hit.passage.article_slug):
         earlier = index.passages[i]
         if earlier.paragraph >= hit.passage.paragraph:

@@ -24,7 +24,7 @@ _ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b")
 # web or mail address ("linkedin.com"); all-capital words are acronyms (_ACRONYM_RE)
 _CASED_WORD_RE = re.compile(r"(?<![\w/.@])[A-Za-z][a-z]+(?:[A-Z][a-z]*)*(?![\w/@]|\.\w)")
 #: what may stand before a word that starts a sentence (after spaces): a capital there says nothing
-_SENTENCE_OPENERS = frozenset(".!?:;\"'([\u201c\u2018\u2014-")
+_SENTENCE_OPENERS = frozenset(".!?:;\"'(\u201c\u2018")
 #: Minimum similarity (0-100) for a correction; 84 allows one edit in a 6-letter word.
 MIN_SIMILARITY = 84.0
 MIN_LENGTH = 5
@@ -48,7 +48,12 @@ _PHRASE_RE = re.compile(r"\b[A-Z][A-Za-z]*(?:[ \t]+[A-Z][A-Za-z]*){1,5}\b")
 _CAMEL_RE = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,5}\b")
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\u201c\u2018]\s*)$")
+def _starts_sentence(text: str, start: int) -> bool:
+    """The word at `start` opens the text, a sentence, a quote or a parenthesis."""
+    j = start - 1
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    return j < 0 or text[j] in _SENTENCE_OPENERS
 
 
 def capitalised_runs(
@@ -63,7 +68,7 @@ def capitalised_runs(
     runs: list[list[str]] = []
     for m in pattern.finditer(text):
         parts = [w for w in re.split(split, m.group(0)) if w]
-        if parts and _SENTENCE_START.search(text[: m.start()]) and is_common_word(parts[0].lower()):
+        if parts and _starts_sentence(text, m.start()) and is_common_word(parts[0].lower()):
             parts = parts[1:]
         runs.append([])
         for w in parts:
@@ -168,14 +173,6 @@ class Speller:
                 return None
             best = cands[0]
         return best[0]
-
-
-def _starts_sentence(text: str, start: int) -> bool:
-    """The word at `start` opens the text, a sentence, a quote or a parenthesis."""
-    j = start - 1
-    while j >= 0 and text[j].isspace():
-        j -= 1
-    return j < 0 or text[j] in _SENTENCE_OPENERS
 
 
 @dataclass(frozen=True)
