@@ -43,7 +43,7 @@ from bot.engine.followup import read_in_conversation
 from bot.engine.glossary import Glossary, merge_alias_groups
 from bot.engine.models import Answer, Article, Passage, format_date
 from bot.engine.passages import split_article
-from bot.engine.reading import interpret, truecase
+from bot.engine.reading import Interpretation, interpret, spell_out_from, truecase
 from bot.engine.search import TOKEN_SIGNATURE, passage_terms
 from bot.engine.segments import Segments, add_to_delta, merge_segments, open_segments, remove_from_delta
 from bot.engine.snapshot import Snapshot
@@ -692,10 +692,16 @@ class Knowledge:
                 notes += (conversation.note,)
         else:
             reading = interpret(text, snap)
+        want = max(CANDIDATES, top_k * 2)
+        hits = snap.index.search(reading.query, want, reading.own_terms, _equivalents(reading))
+        # an acronym no article writes may be spelled out by the passages found ("MLA": "mutual legal
+        # assistance"): search again with those words
+        spelled = spell_out_from(reading, [h.passage.text for h in hits], snap)
+        if spelled is not reading:
+            reading = spelled
+            hits = snap.index.search(reading.query, want, reading.own_terms, _equivalents(reading))
         if reading.corrections:
             notes += ("Read as: " + ", ".join(f"{w} \u2192 {c}" for w, c in reading.corrections) + ".",)
-        equivalents = [alt for c in reading.concepts for alt in c.alternatives]
-        hits = snap.index.search(reading.query, max(CANDIDATES, top_k * 2), reading.own_terms, equivalents)
         # the kind of answer wanted comes from `kind_text` ("What about Google?" wants what the
         # earlier question wanted); the answer is still to the question as asked
         answer = build_answer(kind_text, reading.concepts, hits, snap.index, max(top_k, 1), notes, reading.phrases)
@@ -720,3 +726,6 @@ class Knowledge:
         more = f" and {len(arts) - 5} more" if len(arts) > 5 else ""
         return f"The corpus holds {len(arts)} articles on cloud data sovereignty: {names}{more}."
 
+
+def _equivalents(reading: Interpretation) -> list[frozenset[str]]:
+    return [alt for c in reading.concepts for alt in c.alternatives]

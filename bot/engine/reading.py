@@ -16,7 +16,7 @@ from functools import lru_cache
 from bot.engine.answer import NAME_BOOST, Concept
 from bot.engine.snapshot import Snapshot
 from bot.engine.speller import capitalised_runs, is_common_word
-from bot.engine.text import scan_tokens, strip_possessive, tokenize
+from bot.engine.text import STOPWORDS, scan_tokens, strip_possessive, tokenize
 
 
 def _find(seq: Sequence[str], sub: Sequence[str]) -> int:
@@ -366,3 +366,68 @@ def _generic_verb(concept: Concept, snap: Snapshot) -> Concept:
     if term in snap.index or not _PAST_RE.match(word) or not is_common_word(word):
         return concept
     return replace(concept, boost=concept.boost * GENERIC_VERB_BOOST, generic=True)
+
+
+#: An acronym no article writes ("MLA", "OPOs") is read as the words it abbreviates when the
+#: passages found for the question's other words spell exactly one such run out ("mutual legal
+#: assistance", "overseas production orders"): articles often never give the short form.
+SPELL_FROM_PASSAGES = True
+_ACRONYM_LABEL_RE = re.compile(r"([A-Z]{3,6})s?")
+_RUN_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'\u2019-]*")
+#: words a spelled-out name may hold that give no letter ("Court of Justice", "Bill of Rights")
+_LINKING_WORDS = frozenset({"of", "and", "for", "on", "the"})
+
+
+def _spelled_runs(text: str, letters: str) -> set[str]:
+    """The runs of words in `text` whose initials are `letters`, linking words aside, written next
+    to each other (spaces or hyphens only between them)."""
+    words = list(_RUN_WORD_RE.finditer(text))
+    found: set[str] = set()
+    for i, first in enumerate(words):
+        if first.group(0)[0].lower() != letters[0] or first.group(0).lower() in _LINKING_WORDS:
+            continue
+        got, j, end = 1, i + 1, first.end()
+        while got < len(letters) and j < len(words):
+            word = words[j]
+            if text[end : word.start()].strip(" -") or "\n" in text[end : word.start()]:
+                break  # punctuation between: no longer one name
+            low = word.group(0).lower()
+            if low in _LINKING_WORDS and j + 1 < len(words):
+                j, end = j + 1, word.end()
+                continue
+            if low[0] != letters[got] or low in STOPWORDS:
+                break
+            got, j, end = got + 1, j + 1, word.end()
+        if got == len(letters) and words[j - 1].group(0).lower() not in _LINKING_WORDS:
+            found.add(text[first.start() : end].lower())
+    return found
+
+
+def spell_out_from(reading: Interpretation, texts: Sequence[str], snap: Snapshot) -> Interpretation:
+    """`reading` with each acronym no article writes read also as the one run of words that the
+    passages' `texts` abbreviate so (see SPELL_FROM_PASSAGES); unchanged when none is found."""
+    if not SPELL_FROM_PASSAGES:
+        return reading
+    concepts = list(reading.concepts)
+    query = list(reading.query)
+    corrections = list(reading.corrections)
+    changed = False
+    for n, concept in enumerate(concepts):
+        m = _ACRONYM_LABEL_RE.fullmatch(strip_possessive(concept.label))
+        if not (concept.name and m) or any(t in snap.index for alt in concept.alternatives for t in alt):
+            continue
+        runs: dict[tuple[str, ...], str] = {}
+        for text in texts:
+            for run in _spelled_runs(text, m.group(1).lower()):
+                runs.setdefault(tuple(tokenize(run)), run)
+        runs.pop((), None)
+        if len(runs) != 1:  # none, or several different names: not guessed at
+            continue
+        ((terms, run),) = runs.items()
+        concepts[n] = replace(concept, alternatives=(*concept.alternatives, frozenset(terms)))
+        query.extend(t for t in terms if t not in query)
+        corrections.append((concept.label, run))
+        changed = True
+    if not changed:
+        return reading
+    return replace(reading, concepts=concepts, query=query, corrections=corrections)

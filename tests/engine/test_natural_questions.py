@@ -77,3 +77,30 @@ def test_a_count_of_a_thing_the_article_gives_no_number_for_is_refused(kb: Knowl
     # the article counts requests and years, never Azure's customers
     assert not kb.ask("How many customers does Azure have?").answered
     assert kb.ask("How many lawful requests did Microsoft receive after the Paris attacks?").answered
+
+
+def _corpus_of(tmp_path: Path, *articles: Path) -> Knowledge:
+    corpus = tmp_path / "corpus"
+    (corpus / "articles").mkdir(parents=True)
+    for name in ("glossary.yaml", "synonyms.yaml"):
+        (corpus / name).write_bytes((ROOT / "corpus" / name).read_bytes())
+    for article in articles:
+        add_draft(corpus, ingest_file(article))
+    return Knowledge.load(corpus)
+
+
+def test_an_acronym_no_article_writes_is_read_as_the_words_a_found_passage_spells_out(tmp_path: Path) -> None:
+    """'MLA', 'OPOs', 'PDD': the articles only ever write 'mutual legal assistance', 'overseas
+    production orders', 'preliminary draft decision'."""
+    kb = _corpus_of(tmp_path, MULTI_D_ARTICLES / "uk-us-data-access-agreement.md",
+                    MULTI_D_ARTICLES / "facebook-dpc-high-court.md")
+    answer = kb.ask("Before the treaty, how long could an MLA request from British police to a US firm take?")
+    assert answer.answered and "six months and two years" in answer.quotes[0].text
+    assert "Read as: MLA \u2192 mutual legal assistance." in answer.notes
+    answer = kb.ask("What are OPOs in the UK-US data access deal?")
+    assert answer.answered and "overseas production orders" in answer.quotes[0].text
+    answer = kb.ask("What did the DPC's PDD propose for Facebook?")
+    assert answer.answered and "preliminary draft decision proposed" in answer.quotes[0].text
+    # an acronym whose letters no found passage spells out is still a name the corpus lacks
+    assert not kb.ask("What did the DPC's XQZ propose for Facebook?").answered
+    assert not kb.ask("How long could a KVKK request from British police to a US firm take?").answered

@@ -6,7 +6,7 @@ import pytest
 
 from bot.corpus.knowledge import Knowledge
 from bot.engine import question_kind
-from bot.engine.reading import interpret, truecase
+from bot.engine.reading import _spelled_runs, interpret, truecase
 from bot.engine.text import iter_tokens, tokenize
 
 
@@ -461,3 +461,20 @@ def test_a_count_answers_only_with_a_number_before_the_thing_counted() -> None:
     assert counts(text, [(text.index("companies"), 0)])
     other = "The court, with its judges, ruled in 2015 after 18 months."
     assert not counts(other, [(other.index("judges"), 0)])
+
+
+@pytest.mark.parametrize(
+    "text, letters, runs",
+    [
+        ("had to go through the mutual legal assistance process", "mla", {"mutual legal assistance"}),
+        ("the Court of Justice of the European Union ruled", "cjeu", {"court of justice of the european union"}),
+        ("Overseas Production Orders", "opo", {"overseas production orders"}),
+        # punctuation between the words: not one name
+        ("mutual, legal assistance", "mla", set()),
+        # a linking word neither starts nor ends a run, and other stopwords break it
+        ("the law of assistance", "la", {"law of assistance"}),
+        ("much less than advertised", "mla", set()),
+    ],
+)
+def test_runs_of_words_with_given_initials(text: str, letters: str, runs: set[str]) -> None:
+    assert _spelled_runs(text, letters) == runs
