@@ -300,14 +300,14 @@ def focus(question: str) -> tuple[str, ...]:
             stop = w.lower()
             break
         out.append(w)
+    if m.group(1).lower() == "how many" and (COUNT_ANY_CLAUSE or stop not in _AUXILIARIES):
+        # "how many" counts a plural: "How many judges sit on ...?" counts judges, and "How many
+        # companies has it approved?" companies (the count answers, not a company's name)
+        plural = next((w for w in out[:3] if _looks_plural(w)), None)
+        return (plural,) if plural and plural.lower() not in _COUNT_OPEN else ()
     if stop not in _AUXILIARIES:
         # "Which statute lets the ...", "Which attacks in Paris led to ...": without an auxiliary
         # after it the phrase ends in the question's verb (or we cannot tell where it ends) ...
-        if m.group(1).lower() == "how many":
-            # ... but "how many" counts a plural: "How many judges sit on ...?" counts judges, and
-            # "How many companies signed up?" companies (the count answers, not a company's name)
-            plural = next((w for w in out[:3] if _looks_plural(w)), None)
-            return (plural,) if plural and plural.lower() not in _COUNT_OPEN else ()
         if len(out) >= 2 and _looks_past(out[1]) and out[0].lower() not in _OPEN_HEADS:
             # ... or the word after the noun is a verb in the past: "Which judge decided ...?"
             return (out[0],)
@@ -370,6 +370,12 @@ def defines(subject: str, text: str) -> bool:
 #: Words between a number and the thing it counts ("some 4,400 US companies", "12 legitimate
 #: national security objectives", "almost half of Denmark's 98 municipalities").
 COUNT_WINDOW = 4
+#: "How many companies has the CAC approved?" counts companies too: an auxiliary after the noun
+#: ends the phrase, it does not make the count open (sets B and D: 2 more traps refused)
+COUNT_ANY_CLAUSE = True
+#: The number must stand in the counted word's clause: in "valid for two years, after which a
+#: company must reapply" the "two" counts years, not companies
+COUNT_SAME_CLAUSE = True
 _COUNT_NUMBER_RE = re.compile(
     r"(?<![/\w])\d[\d,.]*(?![/\w])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozens?|"
@@ -389,7 +395,10 @@ def counted(question: str) -> str | None:
 def counts(text: str, positions: list[tuple[int, int]]) -> bool:
     """Whether a number stands within COUNT_WINDOW words before one of the word spans `positions`."""
     for start, _ in positions:
-        before = text[max(0, start - 80) : start].split()[-COUNT_WINDOW - 1 :]
+        before = text[max(0, start - 80) : start]
+        if COUNT_SAME_CLAUSE:
+            before = re.split(r"[,;:.!?()\u2014]\s", before)[-1]
+        before = before.split()[-COUNT_WINDOW - 1 :]
         if any(_COUNT_NUMBER_RE.search(w) for w in before):
             return True
     return False

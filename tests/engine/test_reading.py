@@ -461,6 +461,11 @@ def test_a_count_answers_only_with_a_number_before_the_thing_counted() -> None:
     assert counts(text, [(text.index("companies"), 0)])
     other = "The court, with its judges, ruled in 2015 after 18 months."
     assert not counts(other, [(other.index("judges"), 0)])
+    # an auxiliary after the noun ends the phrase; the count is still of companies
+    assert counted("How many companies has the CAC approved so far?") == "companies"
+    # a number in another clause counts something else
+    clause = "An approval is valid for two years, after which a company must reapply."
+    assert not counts(clause, [(clause.index("company"), 0)])
 
 
 @pytest.mark.parametrize(
