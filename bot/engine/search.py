@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.engine.bm25 import BM25Index, count_sorted
 from bot.engine.models import Article, Passage
+from bot.engine.speller import zipf
 
 #: Chosen on tests/data/dev_questions.yaml (see README, "How answers are chosen").
 BM25_VARIANT = "plus"
@@ -314,6 +315,16 @@ class SearchIndex:
                     ranges.setdefault(self.slugs[int(arts[s])], range(s, e))
             self._ranges = ranges
         return self._ranges.get(slug, range(0))
+
+    def domain_ratio(self, term: str, word: str) -> float:
+        """How much more often the articles use `term` than English uses `word`, on wordfreq's Zipf
+        scale (log10 of uses per billion words; the passages that hold the term stand for its
+        uses): about 2 for "data" and "transfer" in a corpus about data transfers, about 0 for
+        "year" or "time". -inf for a term no passage holds."""
+        bm = self._bm25
+        if bm is None or term not in bm or not bm.total_len:
+            return -math.inf
+        return math.log10(bm.doc_freq(term) / bm.total_len * 1e9) - zipf(word)
 
     def __contains__(self, term: str) -> bool:
         return self._bm25 is not None and term in self._bm25

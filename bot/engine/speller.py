@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -37,9 +38,15 @@ COMMON_ZIPF = 3.0
 
 def is_common_word(word: str) -> bool:
     """True for a common English word (wordfreq's small English list, bundled with the package)."""
+    return zipf(word) >= COMMON_ZIPF
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """How common `word` is in English: wordfreq's Zipf scale (3 = once per million words)."""
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "en", wordlist="small") >= COMMON_ZIPF
+    return zipf_frequency(word, "en", wordlist="small")
 
 
 # Capitalised words in a row, or an acronym and a capitalised word: a name an acronym may stand for
