@@ -33,7 +33,8 @@ _AMOUNT_Q = re.compile(
     rf"|\b{_MONEY}\s+(of|for|per)\b"
     r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee|"
     r"fine|fined|fines|invest|invests|invested|raise|raised|revenue|money)\b"
-    r"|\bhow (expensive|cheap)\b",
+    r"|\bhow (expensive|cheap)\b"
+    r"|^\W*what\W+(is|are|was|were|'s)\b[^?]*\bworth\W*$",
     re.I,
 )
 _HOW_MUCH_Q = re.compile(

@@ -72,6 +72,8 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("What are Google Cloud prices?", question_kind.Want.AMOUNT),
         ("What is the price of Azure storage?", question_kind.Want.AMOUNT),
         ("How much does Amazon charge for cloud storage?", question_kind.Want.AMOUNT),
+        ("What is the Google and T-Systems deal worth?", question_kind.Want.AMOUNT),
+        ("Is the sovereign cloud worth it for small firms?", question_kind.Want.OTHER),
         ("How much data did Microsoft hand over?", question_kind.Want.NUMBER),
         ("What did the company say about revenue?", question_kind.Want.OTHER),
         ("When did Microsoft file its lawsuit?", question_kind.Want.TIME),
