@@ -124,6 +124,10 @@ class QuestionTerms:
     acronyms: frozenset[str] = frozenset()  # known acronyms typed as such ("EU", "ECPA")
 
 
+#: "ePrivacy", "iCloud": a lower-case first letter does not make a camel-case brand an everyday word
+#: (set A: "How does the ePrivacy Directive regulate cookie consent banners?" was answered from
+#: a paragraph on the Data Protection Directive)
+CAMEL_NAMES = True
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s*|[\"'(\[]\s*)$")
 
 
@@ -209,6 +213,8 @@ def _looks_like_name(text: str, start: int, word: str) -> bool:
     """An acronym (GDPR, S3) anywhere, or a capitalised word that does not start a sentence."""
     if _is_acronym(word) or any(c.isdigit() for c in word):  # "GDPR", "S3", "in 2015"
         return True
+    if CAMEL_NAMES and word[:1].islower() and any(c.isupper() for c in word[1:]):
+        return True  # "ePrivacy", "iCloud": a brand written in camel case, wherever it stands
     return word[:1].isupper() and not _SENTENCE_START_RE.search(text[:start])
 
 

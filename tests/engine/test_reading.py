@@ -485,3 +485,9 @@ def test_a_count_answers_only_with_a_number_before_the_thing_counted() -> None:
 )
 def test_runs_of_words_with_given_initials(text: str, letters: str, runs: set[str]) -> None:
     assert _spelled_runs(text, letters) == runs
+
+
+def test_a_camel_case_brand_is_a_name_though_it_starts_in_lower_case(kb: Knowledge) -> None:
+    reading = interpret("How does the ePrivacy Directive regulate cookie consent?", kb.snapshot)
+    assert {c.label: c.name for c in reading.concepts}["ePrivacy"] is True
+    assert {c.label: c.name for c in reading.concepts}["consent"] is False
