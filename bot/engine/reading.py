@@ -142,6 +142,9 @@ COUNTRY_NAMES = True
 PROPER_EVIDENCE = 10
 #: "lgpd", "hipaa": a short word no article uses and English does not know is a name or acronym
 UNKNOWN_NAME_LENGTH = (3, 5)
+#: a name of several words that the articles capitalise is read as a name when typed in lower case
+#: ("european parliament", "eu data boundary"), from the names acronyms may stand for
+NAME_RUNS = True
 
 
 @lru_cache(maxsize=1)
@@ -162,6 +165,28 @@ def country_names() -> frozenset[str]:
         if re.fullmatch(r"[A-Z][a-z]+", name):
             names.add(name.lower())
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _country_terms() -> frozenset[str]:
+    return frozenset(t for name in country_names() for t in tokenize(name))
+
+
+def _is_country_word(word: str, snap: Snapshot) -> bool:
+    """A country's name, or a word the synonyms give as its equivalent ("French" for France)."""
+    terms = tokenize(strip_possessive(word))
+    if len(terms) != 1:
+        return False
+    countries = _country_terms()
+    if terms[0] in countries:
+        return True
+    groups = snap.alias_index.get(terms[0], ())
+    return any(len(alt) == 1 and alt[0] in countries for gi in groups for alt in snap.alias_groups[gi])
+
+
+#: A country or its adjective before a name is not part of the phrase a passage must hold: "the
+#: French Health Data Hub" is the Health Data Hub an article calls "France's"
+COUNTRY_FIRST = True
 
 
 def truecase(text: str, snap: Snapshot) -> str:
@@ -201,7 +226,51 @@ def truecase(text: str, snap: Snapshot) -> str:
             return word.capitalize()
         return low if shouting else word
 
+    if NAME_RUNS and (shouting or any(c.islower() for c in text)):
+        text = _cased_names(text, snap, shouting)
     return _CASE_WORD_RE.sub(cased, text)
+
+
+def _cased_names(text: str, snap: Snapshot, shouting: bool) -> str:
+    """Names of several words that the articles capitalise ("european parliament" -> "European
+    Parliament", "eu data boundary" -> "EU Data Boundary"), typed in lower case (or shouted)."""
+    names = snap.speller.names_by_first_word if snap.speller is not None else {}
+    if not names:
+        return text
+    words = list(_CASE_WORD_RE.finditer(text))
+    out: list[str] = []
+    pos = i = 0
+    while i < len(words):
+        m = words[i]
+        typed = m.group(0)
+        found = None
+        if typed.islower() or (shouting and typed.isupper()):
+            for name, written in names.get(typed.lower(), ()):
+                span = words[i : i + len(name)]
+                if (
+                    len(span) == len(name)
+                    and all(w.group(0).lower() == n for w, n in zip(span, name, strict=True))
+                    and all(w.group(0).islower() or (shouting and w.group(0).isupper()) for w in span)
+                    and all(not text[a.end() : b.start()].strip(" -") for a, b in zip(span, span[1:], strict=False))
+                ):
+                    found = (span, written)
+                    break
+        if found is None:
+            i += 1
+            continue
+        span, written = found
+        out.append(text[pos : span[0].start()])
+        out.append(_write_like(text[span[0].start() : span[-1].end()], written))
+        pos = span[-1].end()
+        i += len(span)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _write_like(typed: str, written: str) -> str:
+    """`typed` ("eu data  boundary") with the letters of `written` ("EU Data Boundary")."""
+    parts = iter(written.split())
+    return re.sub(r"[A-Za-z]+", lambda m: next(parts, m.group(0)), typed)
 
 
 def _is_acronym(word: str) -> bool:
@@ -328,6 +397,9 @@ def name_phrases(text: str, snap: Snapshot) -> tuple[str, ...]:
     out: list[str] = []
     # "Microsoft Said About Privacy": runs cut at function words; "EU-US" and "US" are acronyms
     for run in capitalised_runs(text, _CAPITAL_RUN_RE, split=r"[ \t-]+", cut=lambda w: _is_acronym(w) and len(w) <= 2):
+        if COUNTRY_FIRST and run and _is_country_word(run[0], snap):
+            # "the French Health Data Hub" is the Health Data Hub, wherever "France's" stands
+            run = run[1:]
         if len(run) < 2 or not any(w.lower() in snap.speller.common_nouns for w in run):
             continue
         if tuple(tokenize(" ".join(run))) in snap.present_alternatives:

@@ -124,6 +124,7 @@ class Speller:
         self.proper_nouns: Mapping[str, int] = dict(proper_nouns or {})
         is_common_word("the")  # load wordfreq's list now (index build, off the event loop), not on a question
         self._bucket_map: dict[tuple[str, int], list[str]] | None = None
+        self._names_map: dict[str, list[tuple[tuple[str, ...], str]]] | None = None
 
     @property
     def _buckets(self) -> dict[tuple[str, int], list[str]]:
@@ -139,6 +140,22 @@ class Speller:
     @property
     def words(self) -> list[str]:
         return self._words
+
+    @property
+    def names_by_first_word(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        """The capitalised names of several words that `spelled_out` holds, by their first word in
+        lower case, longest first: "european" -> [(("european", "data", "protection", "board"),
+        "European Data Protection Board"), ...]. Made on the first question typed in lower case."""
+        if self._names_map is None:
+            names: dict[str, dict[tuple[str, ...], str]] = {}
+            for name in self.spelled_out.values():
+                words = tuple(name.lower().split())
+                if len(words) >= 2 and all(w.isalpha() for w in words):
+                    names.setdefault(words[0], {})[words] = name
+            self._names_map = {
+                w: sorted(ns.items(), key=lambda item: (-len(item[0]), item[0])) for w, ns in names.items()
+            }
+        return self._names_map
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], titles: Iterable[str] = ()) -> Speller:

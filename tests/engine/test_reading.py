@@ -6,7 +6,7 @@ import pytest
 
 from bot.corpus.knowledge import Knowledge
 from bot.engine import question_kind
-from bot.engine.reading import _spelled_runs, interpret, truecase
+from bot.engine.reading import _spelled_runs, interpret, name_phrases, truecase
 from bot.engine.text import iter_tokens, tokenize
 
 
@@ -34,6 +34,12 @@ def test_known_names_in_capitals_are_still_known(kb: Knowledge, question: str) -
         ("what does the lgpd say?", "what does the Lgpd say?"),
         # a country's name, though English knows the word ("kenya", "japan")
         ("does kenya's law keep data in kenya?", "does Kenya's law keep data in Kenya?"),
+        # a name of several words the article capitalises, in lower case or shouted
+        ("what does the electronic communications privacy act say?",
+         "what does the Electronic Communications Privacy Act say?"),
+        ("WHAT DOES THE ELECTRONIC COMMUNICATIONS PRIVACY ACT SAY?",
+         "what does the Electronic Communications Privacy Act say?"),
+        ("is electronic communications privacy a right?", "is electronic communications privacy a right?"),
         # everyday words, and words typed with a capital, stay as typed
         ("is the cloud safe?", "is the cloud safe?"),
         ("What is the CLOUD Act?", "What is the CLOUD Act?"),
@@ -491,3 +497,11 @@ def test_a_camel_case_brand_is_a_name_though_it_starts_in_lower_case(kb: Knowled
     reading = interpret("How does the ePrivacy Directive regulate cookie consent?", kb.snapshot)
     assert {c.label: c.name for c in reading.concepts}["ePrivacy"] is True
     assert {c.label: c.name for c in reading.concepts}["consent"] is False
+
+
+def test_a_country_word_before_a_name_is_not_part_of_the_phrase_a_passage_must_hold(kb: Knowledge) -> None:
+    """'the French Health Data Hub' is the Health Data Hub an article calls 'France's'."""
+    snap = kb.snapshot
+    assert name_phrases("Which cloud is the French Health Data Hub on?", snap) == ("health data hub",)
+    assert name_phrases("Does the German Data Protection Conference agree?", snap) == ("data protection conference",)
+    assert name_phrases("Does the Data Protection Conference agree?", snap) == ("data protection conference",)
