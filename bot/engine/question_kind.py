@@ -101,7 +101,12 @@ _NUMBER_P = re.compile(
     re.I,
 )
 _AMOUNT_P = re.compile(
-    r"[$\u20ac\u00a3\u00a5]\s?\d|\d(?:[\d.,]*)\s?(?:dollars?|euros?|pounds?|usd|eur|gbp|cents?|pence)\b"
+    # $, EUR, GBP, JPY/CNY, INR, RUB, KRW signs; an amount in a currency's name or code
+    r"[$\u20ac\u00a3\u00a5\u20b9\u20bd\u20a9]\s?\d"
+    r"|\d(?:[\d.,]*)\s?(?:(?:million|billion|trillion|bn|m)\s)?"
+    r"(?:dollars?|euros?|pounds?|cents?|pence|yuan|renminbi|yen|rupees?|roubles?|rubles?|francs?|kron[aeo]r?|"
+    r"reais|zloty|lira|usd|eur|gbp|chf|cny|rmb|jpy|inr|rub|sek|nok|dkk|brl|krw)\b"
+    r"|\b(?:usd|eur|gbp|chf|cny|rmb|jpy|inr|sek|nok|dkk|brl|krw)\s?\d"
     r"|\b(?:free of charge|at no (?:extra )?cost)\b",
     re.I,
 )

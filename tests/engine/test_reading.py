@@ -105,7 +105,10 @@ def test_questions_do_not_fill_the_passage_token_cache(kb: Knowledge) -> None:
 @pytest.mark.parametrize(
     "text, holds",
     [("It costs $5 per GB.", True), ("The fee is 20 euros a month.", True), ("two days before", False),
-     ("14 lawful requests", False), ("free of charge for customers", True)],
+     ("14 lawful requests", False), ("free of charge for customers", True),
+     # other currencies, by sign, name or code
+     ("fined Didi Global 8.026 billion yuan", True), ("a fine of CHF 250,000", True), ("\u20b9500 crore", True),
+     ("SEK 5m in fines", True), ("try 5 times", False)],
 )
 def test_an_amount_of_money_is_not_just_any_number(text: str, holds: bool) -> None:
     assert question_kind.holds(question_kind.Want.AMOUNT, text) is holds
