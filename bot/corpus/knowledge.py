@@ -43,7 +43,7 @@ from bot.engine.followup import read_in_conversation
 from bot.engine.glossary import Glossary, merge_alias_groups
 from bot.engine.models import Answer, Article, Passage, format_date
 from bot.engine.passages import split_article
-from bot.engine.reading import Interpretation, interpret, spell_out_from, truecase
+from bot.engine.reading import interpret, search_reading, truecase
 from bot.engine.search import TOKEN_SIGNATURE, passage_terms
 from bot.engine.segments import Segments, add_to_delta, merge_segments, open_segments, remove_from_delta
 from bot.engine.snapshot import Snapshot
@@ -692,14 +692,7 @@ class Knowledge:
                 notes += (conversation.note,)
         else:
             reading = interpret(text, snap)
-        want = max(CANDIDATES, top_k * 2)
-        hits = snap.index.search(reading.query, want, reading.own_terms, _equivalents(reading))
-        # an acronym no article writes may be spelled out by the passages found ("MLA": "mutual legal
-        # assistance"): search again with those words
-        spelled = spell_out_from(reading, [h.passage.text for h in hits], snap)
-        if spelled is not reading:
-            reading = spelled
-            hits = snap.index.search(reading.query, want, reading.own_terms, _equivalents(reading))
+        reading, hits = search_reading(reading, snap, max(CANDIDATES, top_k * 2))
         if reading.corrections:
             notes += ("Read as: " + ", ".join(f"{w} \u2192 {c}" for w, c in reading.corrections) + ".",)
         # the kind of answer wanted comes from `kind_text` ("What about Google?" wants what the
@@ -725,7 +718,3 @@ class Knowledge:
         names = "; ".join(f'"{a.title}"' for a in arts[:5])
         more = f" and {len(arts) - 5} more" if len(arts) > 5 else ""
         return f"The corpus holds {len(arts)} articles on cloud data sovereignty: {names}{more}."
-
-
-def _equivalents(reading: Interpretation) -> list[frozenset[str]]:
-    return [alt for c in reading.concepts for alt in c.alternatives]

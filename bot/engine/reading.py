@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.engine.answer import NAME_BOOST, Concept
+from bot.engine.search import Hit, SearchIndex
 from bot.engine.snapshot import Snapshot
 from bot.engine.speller import capitalised_runs, is_common_word
 from bot.engine.text import STOPWORDS, scan_tokens, strip_possessive, tokenize
@@ -509,3 +510,21 @@ def spell_out_from(reading: Interpretation, texts: Sequence[str], snap: Snapshot
     if not changed:
         return reading
     return replace(reading, concepts=concepts, query=query, corrections=corrections)
+
+
+def search_reading(
+    reading: Interpretation, snap: Snapshot, k: int, index: SearchIndex | None = None
+) -> tuple[Interpretation, list[Hit]]:
+    """The k best passages for `reading` (in `index`, by default the snapshot's), and the reading
+    they were found for: an acronym no article writes may be spelled out by the passages found
+    ("MLA": "mutual legal assistance", see `spell_out_from`), and then they are looked for again."""
+    index = snap.index if index is None else index
+
+    def search(r: Interpretation) -> list[Hit]:
+        return index.search(r.query, k, r.own_terms, [alt for c in r.concepts for alt in c.alternatives])
+
+    hits = search(reading)
+    spelled = spell_out_from(reading, [h.passage.text for h in hits], snap)
+    if spelled is reading:
+        return reading, hits
+    return spelled, search(spelled)

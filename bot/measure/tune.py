@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.corpus.articles import DEFAULT_CORPUS_DIR
 from bot.corpus.knowledge import Knowledge
 from bot.engine.answer import rank_hits
-from bot.engine.reading import interpret, truecase
+from bot.engine.reading import interpret, search_reading, truecase
 from bot.engine.search import SearchIndex, passage_terms
 from bot.engine.snapshot import Snapshot
 from bot.engine.text import fold_for_match
@@ -37,9 +37,9 @@ class Sample:
 
 
 def _rank(index: SearchIndex, snap: Snapshot, q: EvalQuestion) -> int | None:
-    reading = interpret(truecase(q.q, snap), snap)
+    reading, hits = search_reading(interpret(truecase(q.q, snap), snap), snap, 20, index)
     wanted = [fold_for_match(e) for e in q.expect]
-    ranked = rank_hits(index.search(reading.query, 20), reading.concepts, index, q.q, phrases=reading.phrases)
+    ranked = rank_hits(hits, reading.concepts, index, q.q, phrases=reading.phrases)
     for i, (hit, _, _) in enumerate(ranked[:5], start=1):
         if any(w in fold_for_match(hit.passage.full_text) for w in wanted):
             return i
@@ -67,10 +67,8 @@ def retrieval_grid(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[tu
 def samples(snap: Snapshot, questions: Sequence[EvalQuestion]) -> list[Sample]:
     out = []
     for q in questions:
-        reading = interpret(truecase(q.q, snap), snap)
-        ranked = rank_hits(
-            snap.index.search(reading.query, 20), reading.concepts, snap.index, q.q, phrases=reading.phrases
-        )
+        reading, hits = search_reading(interpret(truecase(q.q, snap), snap), snap, 20)
+        ranked = rank_hits(hits, reading.concepts, snap.index, q.q, phrases=reading.phrases)
         best = max((cov for _, cov, _ in ranked), default=0.0)
         out.append(Sample(bool(q.expect), best))
     return out
