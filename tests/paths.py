@@ -14,6 +14,9 @@ MULTI_ARTICLES = MULTI / "articles"
 #: Twelve more articles and set D, written blind to the engine.
 MULTI_D = DATA / "multi_d"
 MULTI_D_ARTICLES = MULTI_D / "articles"
+#: Twelve more articles and set E, written blind to the engine by another helper.
+MULTI_E = DATA / "multi_e"
+MULTI_E_ARTICLES = MULTI_E / "articles"
 #: The seed article as scraped, in the workplace's shared folder (not in the repository).
 SHARED_SEED = ROOT.parent / "shared" / "seed-article.txt"
 #: For the few tests that re-ingest the scraped seed article: it is not part of the repository

@@ -427,7 +427,51 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
             snap.present_alternatives, snap.glossary_terms, terms.adjacent, terms.acronyms,
         )
     concepts = [_generic_verb(c, snap) for c in concepts]
-    return Interpretation(concepts, query, terms.corrections, name_phrases(text, snap), frozenset(terms.terms))
+    phrases = name_phrases(text, snap)
+    if EITHER_OR:
+        concepts, phrases = _either_or(text, concepts, phrases)
+    return Interpretation(concepts, query, terms.corrections, phrases, frozenset(terms.terms))
+
+
+#: "Which regulator wants the ban extended, the Irish DPC or Norway's Datatilsynet?" names two
+#: candidates: a passage about either answers (the names of both sides are one concept, covered by
+#: the names of one side), where each name alone would be required and no passage holds both
+EITHER_OR = True
+_CHOICE_RE = re.compile(
+    r",\s*(?:either\s+)?(?P<a>[^,;?]+?)\s+or\s+(?P<b>[^,;?]+?)\s*\?*\s*$", re.I
+)
+#: most alternatives a side of a choice gives (the product of its concepts' alternatives)
+_CHOICE_ALTERNATIVES = 16
+
+
+def _either_or(text: str, concepts: list[Concept], phrases: tuple[str, ...]) -> tuple[list[Concept], tuple[str, ...]]:
+    m = _CHOICE_RE.search(text)
+    if not m or any(len(side.split()) > 6 for side in (m["a"], m["b"])):
+        return concepts, phrases
+    side_terms = [frozenset(tokenize(side)) for side in (m["a"], m["b"])]
+    labels = {id(c): frozenset(tokenize(c.label)) for c in concepts}
+    sides = [[c for c in concepts if labels[id(c)] and labels[id(c)] <= t] for t in side_terms]
+    shared = {id(c) for c in sides[0]} & {id(c) for c in sides[1]}  # "cloud" in "A's cloud or B's cloud"
+    sides = [[c for c in side if id(c) not in shared] for side in sides]
+    if not all(sides):
+        return concepts, phrases
+    alternatives: list[frozenset[str]] = []
+    for side in sides:
+        combos = [frozenset[str]()]
+        for c in side:
+            combos = [have | alt for have in combos for alt in c.alternatives][:_CHOICE_ALTERNATIVES]
+        alternatives.extend(combos)
+    members = [c for side in sides for c in side]
+    merged = Concept(
+        f"{m['a']} or {m['b']}", tuple(dict.fromkeys(alternatives)), max(c.boost for c in members),
+        name=any(c.name for c in members), term=any(c.term for c in members),
+    )
+    ids = {id(c) for c in members}
+    first = next(i for i, c in enumerate(concepts) if id(c) in ids)
+    out = [c for i, c in enumerate(concepts) if id(c) not in ids or i == first]
+    out[out.index(concepts[first])] = merged
+    choice = " ".join(w.lower() for w in re.findall(r"[\w'-]+", m.group(0)))
+    return out, tuple(p for p in phrases if p not in choice)
 
 
 #: Weight kept by a verb of the question that no article uses ("replaced", "located"): such verbs

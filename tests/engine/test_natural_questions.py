@@ -10,7 +10,7 @@ import pytest
 from bot.corpus.admin import add_draft
 from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import Knowledge
-from tests.paths import MULTI_ARTICLES, MULTI_D_ARTICLES, ROOT
+from tests.paths import MULTI_ARTICLES, MULTI_D_ARTICLES, MULTI_E_ARTICLES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +104,14 @@ def test_an_acronym_no_article_writes_is_read_as_the_words_a_found_passage_spell
     # an acronym whose letters no found passage spells out is still a name the corpus lacks
     assert not kb.ask("What did the DPC's XQZ propose for Facebook?").answered
     assert not kb.ask("How long could a KVKK request from British police to a US firm take?").answered
+
+
+def test_a_choice_between_two_names_is_answered_by_a_passage_about_either(tmp_path: Path) -> None:
+    """', the Irish DPC or Norway's Datatilsynet?': no passage names both, and each alone was required."""
+    kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "norway-meta-ban-court-2023.txt",
+                    MULTI_E_ARTICLES / "linkedin-dpc-fine-2024.txt")
+    answer = kb.ask("Which regulator wants the EDPB to extend its Meta ad ban across Europe, "
+                    "the Irish DPC or Norway's Datatilsynet?")
+    assert answer.answered and "Datatilsynet" in answer.quotes[0].text
+    # one of the two must still be there: a choice between names no article has is refused
+    assert not kb.ask("Which regulator wants the EDPB to extend the ban, the Dutch AP or the Belgian APD?").answered

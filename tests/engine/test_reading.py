@@ -508,3 +508,14 @@ def test_a_country_word_before_a_name_is_not_part_of_the_phrase_a_passage_must_h
     assert name_phrases("Which cloud is the French Health Data Hub on?", snap) == ("health data hub",)
     assert name_phrases("Does the German Data Protection Conference agree?", snap) == ("data protection conference",)
     assert name_phrases("Does the Data Protection Conference agree?", snap) == ("data protection conference",)
+
+
+def test_the_two_names_of_a_choice_are_one_concept_covered_by_either(kb: Knowledge) -> None:
+    reading = interpret("Which came first, the ECPA or Privacy Shield?", kb.snapshot)
+    (choice,) = [c for c in reading.concepts if " or " in c.label]
+    assert choice.name and choice.covered_by(frozenset(tokenize("ECPA")))
+    assert choice.covered_by(frozenset(tokenize("Privacy Shield")))
+    assert not choice.covered_by(frozenset(tokenize("Privacy")))
+    # without the comma there is no choice to read
+    assert not [c for c in interpret("Did the ECPA or Privacy Shield come first?", kb.snapshot).concepts
+                if " or " in c.label]
