@@ -232,13 +232,24 @@ def _phrase_text(text: str) -> str:
 
 
 def _holds_phrases(hit: Hit, index: SearchIndex, phrases: Sequence[str]) -> bool:
-    """Every phrase, as written (case, hyphens and punctuation aside), in the passage or its title.
+    """Every phrase, as written (case, hyphens and punctuation aside) or as its initials ("DORA"),
+    in the passage or its title.
 
     A name given in full earlier in the article is the same thing when a later paragraph shortens
     it to its last words ("the European Production Order", then "a production order")."""
     article = index.articles.get(hit.passage.article_slug)
     text = _phrase_text(hit.passage.full_text + " | " + (article.title if article else ""))
-    return all(_phrase_text(p) in text or (SHORTENED_NAMES and _shortened(p, text, hit, index)) for p in phrases)
+    return all(
+        _phrase_text(p) in text or _initials_of(p) in text or (SHORTENED_NAMES and _shortened(p, text, hit, index))
+        for p in phrases
+    )
+
+
+def _initials_of(phrase: str) -> str:
+    """" dora " for "Digital Operational Resilience Act": the passage may write the name so; "" (held by
+    no text) for a name of fewer than three words."""
+    words = _phrase_text(phrase).split()
+    return " " + "".join(w[0] for w in words) + " " if len(words) >= 3 else "\0"
 
 
 def _shortened(phrase: str, text: str, hit: Hit, index: SearchIndex) -> bool:

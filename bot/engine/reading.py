@@ -415,10 +415,12 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
     The one reading of a question, shared by `Knowledge.ask` and `python -m bot tune`.
     """
     terms = question_terms(text, snap)
-    if terms.spelled_groups:  # rare: scan every group once rather than keep a second index
+    shortened = _acronyms_of_names(text, snap) if NAME_TO_ACRONYM else ()
+    spelled_groups = terms.spelled_groups + shortened
+    if spelled_groups:  # rare: scan every group once rather than keep a second index
         concepts, query = expand_question(
-            terms.terms, terms.spelled_groups + snap.alias_groups, terms.surface, terms.names, None,
-            snap.present_alternatives | {alt for group in terms.spelled_groups for alt in group},
+            terms.terms, spelled_groups + snap.alias_groups, terms.surface, terms.names, None,
+            snap.present_alternatives | {alt for group in spelled_groups for alt in group},
             snap.glossary_terms, terms.adjacent, terms.acronyms,
         )
     else:
@@ -431,6 +433,36 @@ def interpret(text: str, snap: Snapshot) -> Interpretation:
     if EITHER_OR:
         concepts, phrases = _either_or(text, concepts, phrases)
     return Interpretation(concepts, query, terms.corrections, phrases, frozenset(terms.terms))
+
+
+#: A name of several words that an article shortens to an acronym ("Digital Operational Resilience
+#: Act (DORA)") is found under the acronym too, as an acronym is under its name
+NAME_TO_ACRONYM = True
+
+
+def _acronyms_of_names(text: str, snap: Snapshot) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """((acronym,), (the name's terms...)) for each capitalised name of the question whose initials
+    are an acronym the articles write and spell out as that name."""
+    speller = snap.speller
+    if speller is None:
+        return ()
+    out: list[tuple[tuple[str, ...], ...]] = []
+    for run in capitalised_runs(text, _CAPITAL_RUN_RE, split=r"[ \t-]+"):
+        for start in range(len(run) - 1):
+            words = run[start:]
+            initials = "".join(w if w.isupper() else w[0] for w in words)
+            name = speller.spelled_out.get(initials.lower())
+            if (
+                len(initials) >= 3 and initials.upper() in speller.acronyms and name is not None
+                and name.lower() == " ".join(words).lower()
+            ):
+                acronym, phrase = tuple(tokenize(initials)), tuple(tokenize(name))
+                if phrase in snap.present_alternatives:
+                    break  # a glossary or synonym name: its group already holds its short forms
+                if acronym and phrase and (acronym, phrase) not in out:
+                    out.append((acronym, phrase))
+                break
+    return tuple(out)
 
 
 #: "Which regulator wants the ban extended, the Irish DPC or Norway's Datatilsynet?" names two

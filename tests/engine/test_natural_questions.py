@@ -115,3 +115,10 @@ def test_a_choice_between_two_names_is_answered_by_a_passage_about_either(tmp_pa
     assert answer.answered and "Datatilsynet" in answer.quotes[0].text
     # one of the two must still be there: a choice between names no article has is refused
     assert not kb.ask("Which regulator wants the EDPB to extend the ban, the Dutch AP or the Belgian APD?").answered
+
+
+def test_a_name_the_article_shortens_to_its_acronym_is_found_under_the_acronym(tmp_path: Path) -> None:
+    """The article introduces the 'Digital Operational Resilience Act (DORA)' and then says 'DORA'."""
+    kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "dora-cloud-outsourcing-2025.md")
+    answer = kb.ask("What are the five pillars of the Digital Operational Resilience Act?")
+    assert answer.answered and "DORA is built on five pillars" in answer.quotes[0].text
