@@ -528,9 +528,11 @@ def _generic_verb(concept: Concept, snap: Snapshot) -> Concept:
 #: assistance", "overseas production orders"): articles often never give the short form.
 SPELL_FROM_PASSAGES = True
 _ACRONYM_LABEL_RE = re.compile(r"([A-Z]{3,6})s?")
-_RUN_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'\u2019-]*")
-#: words a spelled-out name may hold that give no letter ("Court of Justice", "Bill of Rights")
-_LINKING_WORDS = frozenset({"of", "and", "for", "on", "the"})
+# a hyphen joins two words that each give a letter ("Cross-Border Privacy Rules": CBPR)
+_RUN_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'\u2019]*")
+#: words a spelled-out name may hold that give no letter ("Court of Justice", "Protecting Americans
+#: from Foreign Adversary Controlled Applications Act")
+_LINKING_WORDS = frozenset({"of", "and", "for", "on", "the", "from"})
 
 
 def _spelled_runs(text: str, letters: str) -> set[str]:
@@ -554,7 +556,7 @@ def _spelled_runs(text: str, letters: str) -> set[str]:
                 break
             got, j, end = got + 1, j + 1, word.end()
         if got == len(letters) and words[j - 1].group(0).lower() not in _LINKING_WORDS:
-            found.add(text[first.start() : end].lower())
+            found.add(text[first.start() : end])
     return found
 
 

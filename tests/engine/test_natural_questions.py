@@ -101,6 +101,7 @@ def test_an_acronym_no_article_writes_is_read_as_the_words_a_found_passage_spell
     assert answer.answered and "overseas production orders" in answer.quotes[0].text
     answer = kb.ask("What did the DPC's PDD propose for Facebook?")
     assert answer.answered and "preliminary draft decision proposed" in answer.quotes[0].text
+    assert "Read as: PDD \u2192 preliminary draft decision." in answer.notes
     # an acronym whose letters no found passage spells out is still a name the corpus lacks
     assert not kb.ask("What did the DPC's XQZ propose for Facebook?").answered
     assert not kb.ask("How long could a KVKK request from British police to a US firm take?").answered
@@ -122,3 +123,9 @@ def test_a_name_the_article_shortens_to_its_acronym_is_found_under_the_acronym(t
     kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "dora-cloud-outsourcing-2025.md")
     answer = kb.ask("What are the five pillars of the Digital Operational Resilience Act?")
     assert answer.answered and "DORA is built on five pillars" in answer.quotes[0].text
+
+
+def test_a_spelled_out_name_may_hold_linking_words_that_give_no_letter(tmp_path: Path) -> None:
+    kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "tiktok-divest-law-scotus-2025.html")
+    answer = kb.ask("What is PAFACA, the TikTok ban law, called in full?")
+    assert answer.answered and "Protecting Americans from Foreign Adversary" in answer.quotes[0].text

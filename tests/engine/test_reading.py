@@ -483,8 +483,10 @@ def test_a_count_answers_only_with_a_number_before_the_thing_counted() -> None:
     "text, letters, runs",
     [
         ("had to go through the mutual legal assistance process", "mla", {"mutual legal assistance"}),
-        ("the Court of Justice of the European Union ruled", "cjeu", {"court of justice of the european union"}),
-        ("Overseas Production Orders", "opo", {"overseas production orders"}),
+        ("the Court of Justice of the European Union ruled", "cjeu", {"Court of Justice of the European Union"}),
+        ("Overseas Production Orders", "opo", {"Overseas Production Orders"}),
+        # a hyphen joins two words that each give a letter
+        ("the Cross-Border Privacy Rules system", "cbpr", {"Cross-Border Privacy Rules"}),
         # punctuation between the words: not one name
         ("mutual, legal assistance", "mla", set()),
         # a linking word neither starts nor ends a run, and other stopwords break it
