@@ -385,7 +385,9 @@ COUNT_SAME_CLAUSE = True
 _COUNT_NUMBER_RE = re.compile(
     r"(?<![/\w])\d[\d,.]*(?![/\w])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozens?|"
-    r"half|several|many|few)\b",
+    r"half|several|many|few)\b"
+    # an ordinal counts too: "the third adequacy finding under the GDPR" says there were three
+    r"|\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
     re.I,
 )
 

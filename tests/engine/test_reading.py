@@ -474,6 +474,9 @@ def test_a_count_answers_only_with_a_number_before_the_thing_counted() -> None:
     assert not counts(other, [(other.index("judges"), 0)])
     # an auxiliary after the noun ends the phrase; the count is still of companies
     assert counted("How many companies has the CAC approved so far?") == "companies"
+    # an ordinal counts too ("first" aside: it seldom counts anything)
+    ordinal = "It is only the third adequacy finding under the GDPR."
+    assert counts(ordinal, [(ordinal.index("finding"), 0)])
     # a number in another clause counts something else
     clause = "An approval is valid for two years, after which a company must reapply."
     assert not counts(clause, [(clause.index("company"), 0)])
