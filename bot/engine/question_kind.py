@@ -225,6 +225,15 @@ _OPEN_HEADS = frozenset(
 _AUXILIARIES = frozenset(
     "is are was were be been 's do does did has have had can could will would should shall may might must".split()
 )
+#: "What was the name of the Oslo District Court judge?" asks for the judge the name is of: a
+#: passage about the court that names no judge cannot say (the words of the phrase before the
+#: head are often names or paraphrase; the head is the last word before a clause or the end)
+NAME_OF = True
+_NAME_OF_Q = re.compile(
+    r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+the\s+names?\s+of\s+(?:the|a|an|this|that|its|their)\s+"
+    r"(?:[\w'-]+\s+){0,4}?([\w'-]+)(?=\s+(?:in|of|at|on|for|from|with|behind|who|that|which|whose|under)\b|\W*$)",
+    re.I,
+)
 _OF_Q = re.compile(
     r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+the\s+(?:[\w'-]+\s+){0,2}?([\w'-]+)\s+"
     r"(?:of|in|for|on|behind|about|to|with|against|from)\b",
@@ -292,6 +301,10 @@ def focus(question: str) -> tuple[str, ...]:
         head = _role_head(role.group(1))
         if head:
             return (head,)
+    named = _NAME_OF_Q.search(question) if NAME_OF else None
+    if named:  # "What was the name of the judge in the case?" asks for the judge
+        head = named.group(1)
+        return () if head.lower() in _CLAUSE else (head,)
     of = _OF_Q.search(question)
     if of:  # "What was the outcome of the lawsuit?" asks for an outcome
         head = of.group(1)

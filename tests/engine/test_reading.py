@@ -460,6 +460,9 @@ def test_how_much_fined_asks_about_a_fine() -> None:
     from bot.engine.question_kind import focus
 
     assert focus("how much was LinkedIn fined in Russia?") == ("fined",)
+    # "the name of the X": X is asked for, the last word of its phrase
+    assert focus("What was the name of the Oslo District Court judge in the Meta case?") == ("judge",)
+    assert focus("What is the name of the programme?") == ("programme",)
     assert focus("How much did Microsoft pay for LinkedIn?") == ()  # paying is said in many ways
 
 
