@@ -77,6 +77,8 @@ def _topical(concept: Concept, index: SearchIndex, terms: frozenset[str]) -> boo
     does ("court", "transfer"), or an equivalent from the synonym file or glossary ("client" found
     as "customer")."""
     for word in concept.label.lower().split():
+        if any(ch.isdigit() for ch in word):
+            continue  # a number is specific or not by itself (see _specific), not by its rarity
         if zipf(word) < TOPICAL_ZIPF or any(index.domain_ratio(t, word) >= DOMAIN_RATIO for t in tokenize(word)):
             return True
     own = frozenset(tokenize(concept.label))
@@ -150,10 +152,18 @@ def _required_names(concept: Concept, index: SearchIndex) -> bool:
     return not short_unknown
 
 
-def _specific(concept: Concept) -> bool:
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+#: A year is no sign that a passage is about the question: half the passages give one ("Who won
+#: the 2022 World Cup final?" was answered from "Its final assessment, dated 2 November 2022")
+YEAR_NOT_TOPICAL = True
+
+
+def _specific(concept: Concept, years: bool = True) -> bool:
     """A name, a number or a glossary term ("Safe Harbour", "model clauses", "ECPA"): enough on
     its own to tie a question to a passage ("ECPA age", "safe harbour replacement"), where an
     everyday word or compound ("learn", "hard drive") is not."""
+    if not years and _YEAR_RE.fullmatch(concept.label) and not concept.term:
+        return False
     return concept.name or concept.term or any(c.isdigit() for c in concept.label)
 
 
@@ -196,7 +206,7 @@ def _can_answer(
         # one everyday word in common ("first", "level", "learn") is a coincidence, not an answer:
         # "How do I learn to play the guitar?" is not about machine learning
         return False
-    if covered and not any(_specific(c) or _topical(c, index, around) for c in covered):
+    if covered and not any(_specific(c, years=not YEAR_NOT_TOPICAL) or _topical(c, index, around) for c in covered):
         return False  # "When does daylight saving time end this year?": only everyday words shared
     # names the whole article is about (Microsoft, Azure) are everywhere: at least one of the names
     # found together must be this passage's own ("Privacy Shield" + "Ombudsperson", not
