@@ -10,12 +10,14 @@ associations, since every group also makes it easier to answer.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
-from bot.engine.text import tokenize
+from bot.engine.text import STOPWORDS, tokenize
 from bot.engine.yaml_files import YamlFileError, load_yaml_file
 
 log = logging.getLogger(__name__)
+_WORD_RE = re.compile(r"[^\W_]+")
 
 SYNONYMS_FILE = "synonyms.yaml"
 
@@ -39,6 +41,11 @@ def parse_synonyms(data: object, source: str = SYNONYMS_FILE) -> tuple[tuple[tup
             toks = tuple(tokenize(word))
             if not toks:
                 raise SynonymsError(f"{source}: group {i}: {word!r} has no searchable words")
+            lost = [w for w in word.split() if _WORD_RE.search(w) and not tokenize(w) and w.lower() not in STOPWORDS]
+            if lost:
+                # "G Suite" would be searched as "suite", and join the group of "suit" (lawsuit)
+                log.warning("%s: group %d: %r left out: %s cannot be searched", source, i, word, ", ".join(lost))
+                continue
             if toks not in alts:
                 alts.append(toks)
         if len(alts) >= 2:
