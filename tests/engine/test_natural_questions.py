@@ -129,3 +129,24 @@ def test_a_spelled_out_name_may_hold_linking_words_that_give_no_letter(tmp_path:
     kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "tiktok-divest-law-scotus-2025.html")
     answer = kb.ask("What is PAFACA, the TikTok ban law, called in full?")
     assert answer.answered and "Protecting Americans from Foreign Adversary" in answer.quotes[0].text
+
+
+def test_a_name_of_several_words_is_held_only_with_its_words_together(tmp_path: Path) -> None:
+    """'Electronic Communications Privacy Act' is not 'the act ... electronic communication service
+    provider ... privacy' spread over a paragraph about another law."""
+    other = tmp_path / "surveillance-bill.md"
+    other.write_text(
+        '---\ntitle: "Senate passes surveillance bill"\npublisher: "Test Wire"\ndate: 2024-04-20\n---\n\n'
+        "# Senate passes surveillance bill\n\n"
+        "WASHINGTON - The Senate passed the surveillance bill on Saturday after a long night.\n\n"
+        "The most contested change is Section 25 of the act, which widens who counts as an electronic "
+        "communication service provider. Privacy groups say it could reach any business with a router.\n\n"
+        "Critics compared the bill with the Electronic Communications Privacy Act, passed in 1986.\n",
+        encoding="utf-8",
+    )
+    kb = _corpus_of(tmp_path, other)
+    answer = kb.ask("What does the Electronic Communications Privacy Act say about routers?")
+    assert all("router" not in q.passage for q in answer.quotes)
+    # the words written together hold the name
+    answer = kb.ask("When was the Electronic Communications Privacy Act passed?")
+    assert answer.answered and "passed in 1986" in answer.quotes[0].text
