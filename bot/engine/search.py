@@ -35,7 +35,7 @@ YEAR_IN_TITLE = True
 #: Share of a title word's BM25 weight taken out of a passage of that article: the title already
 #: says every passage is about it, so within an article the words the question asks besides the
 #: subject decide (else the lead paragraph, which repeats the title, wins every question).
-TITLE_DISCOUNT = 0.5
+TITLE_DISCOUNT = 0.6
 #: Candidates fetched before the title reorders them (times k, at least CANDIDATES_MIN).
 CANDIDATES_PER_K = 4
 CANDIDATES_MIN = 20
