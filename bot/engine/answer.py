@@ -97,7 +97,7 @@ def _written_together(concept: Concept, hit: Hit, index: SearchIndex) -> bool:
     "privacy" in another is not the name. True when a one-word form is held, or no form at all (the
     other rules decide), or the words come from the article's title or the paragraph before."""
     held = [alt for alt in concept.alternatives if alt <= hit.matched]
-    if not held or any(len(alt) == 1 for alt in held):
+    if concept.choice or not held or any(len(alt) == 1 for alt in held):  # a choice's side holds several names
         return True
     article = index.articles.get(hit.passage.article_slug)
     title = frozenset(tokenize(article.title)) if article else frozenset()
@@ -126,6 +126,7 @@ class Concept:
     term: bool = False  # a glossary term or one of its aliases ("Safe Harbour", "ECPA")
     name_group: int = 0  # > 0: the words of one name written together share it ("Satya Nadella")
     generic: bool = False  # a verb of the question's frame that no article uses ("replaced", "located")
+    choice: bool = False  # the names of a choice ("A or B?"): any one side's alternative covers it
 
     def covered_by(self, terms: frozenset[str]) -> bool:
         return any(alt <= terms for alt in self.alternatives)
@@ -279,16 +280,24 @@ def _holds_phrases(hit: Hit, index: SearchIndex, phrases: Sequence[str]) -> bool
     article = index.articles.get(hit.passage.article_slug)
     text = _phrase_text(hit.passage.full_text + " | " + (article.title if article else ""))
     return all(
-        _phrase_text(p) in text or _initials_of(p) in text or (SHORTENED_NAMES and _shortened(p, text, hit, index))
+        _phrase_text(p) in text
+        or _by_initials(p, text, hit, index)
+        or (SHORTENED_NAMES and _shortened(p, text, hit, index))
         for p in phrases
     )
 
 
-def _initials_of(phrase: str) -> str:
-    """" dora " for "Digital Operational Resilience Act": the passage may write the name so; "" (held by
-    no text) for a name of fewer than three words."""
+def _by_initials(phrase: str, text: str, hit: Hit, index: SearchIndex) -> bool:
+    """The passage writes the name as its initials ("DORA" for "Digital Operational Resilience
+    Act"), and its article spells them out as that name: the Data Protection Commission's "DPC" is
+    not the Data Protection Conference."""
     words = _phrase_text(phrase).split()
-    return " " + "".join(w[0] for w in words) + " " if len(words) >= 3 else "\0"
+    initials = " " + "".join(w[0] for w in words) + " "
+    if len(words) < 3 or initials not in text:
+        return False
+    full = " " + " ".join(words) + " "
+    passages = index.article_passages(hit.passage.article_slug)
+    return any(full in _phrase_text(index.passages[i].full_text) for i in passages)
 
 
 def _shortened(phrase: str, text: str, hit: Hit, index: SearchIndex) -> bool:

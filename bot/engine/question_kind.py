@@ -29,12 +29,12 @@ _MONEY = r"(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets
 # "What is X's salary?", "What are Google Cloud prices?", "the price of ...", "How much does X
 # charge?": an amount of money is asked for; "What did they say about revenue?" is not
 _AMOUNT_Q = re.compile(
-    rf"^\W*(what|which)\W+(is|are|was|were|'s)\b[^?]*\b{_MONEY}\b"
+    rf"^\W*(what|which)(\s+(is|are|was|were)|'s)\b[^?]*\b{_MONEY}\b"
     rf"|\b{_MONEY}\s+(of|for|per)\b"
     r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee|"
     r"fine|fined|fines|invest|invests|invested|raise|raised|revenue|money)\b"
     r"|\bhow (expensive|cheap)\b"
-    r"|^\W*what\W+(is|are|was|were|'s)\b[^?]*\bworth\W*$",
+    r"|^\W*what(\s+(is|are|was|were)|'s)\b[^?]*\bworth\W*$",
     re.I,
 )
 _HOW_MUCH_Q = re.compile(
@@ -233,10 +233,22 @@ _AUXILIARIES = frozenset(
 #: head are often names or paraphrase; the head is the last word before a clause or the end)
 NAME_OF = True
 _NAME_OF_Q = re.compile(
-    r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+the\s+names?\s+of\s+(?:the|a|an|this|that|its|their)\s+"
-    r"(?:[\w'-]+\s+){0,4}?([\w'-]+)(?=\s+(?:in|of|at|on|for|from|with|behind|who|that|which|whose|under)\b|\W*$)",
+    r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+the\s+names?\s+of\s+(?:the|a|an|this|that|its|their)\s+(.+)",
     re.I,
 )
+
+
+def _name_of_head(words: list[str]) -> str | None:
+    """The noun "the name of the ..." asks for: the last word of its phrase, which ends at a clause
+    word, a past participle ("the company fined by ...") or a name after the noun ("the company
+    Microsoft bought", "the joint venture SAP set up"): "Oslo District Court judge" -> "judge"."""
+    head, common = None, False
+    for w in words[:8]:
+        if w.lower() in _CLAUSE or (common and (w[:1].isupper() or _looks_past(w))):
+            break
+        common = common or not w[:1].isupper()
+        head = w
+    return head
 _OF_Q = re.compile(
     r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+the\s+(?:[\w'-]+\s+){0,2}?([\w'-]+)\s+"
     r"(?:of|in|for|on|behind|about|to|with|against|from)\b",
@@ -306,8 +318,8 @@ def focus(question: str) -> tuple[str, ...]:
             return (head,)
     named = _NAME_OF_Q.search(question) if NAME_OF else None
     if named:  # "What was the name of the judge in the case?" asks for the judge
-        head = named.group(1)
-        return () if head.lower() in _CLAUSE else (head,)
+        head = _name_of_head(re.findall(r"[\w'-]+", named.group(1)))
+        return (head,) if head and head.lower() not in _OPEN_HEADS else ()
     of = _OF_Q.search(question)
     if of:  # "What was the outcome of the lawsuit?" asks for an outcome
         head = of.group(1)
@@ -421,7 +433,8 @@ def counts(text: str, positions: list[tuple[int, int]]) -> bool:
     for start, _ in positions:
         before = text[max(0, start - 80) : start]
         if COUNT_SAME_CLAUSE:
-            before = re.split(r"[,;:.!?()\u2014]\s", before)[-1]
+            # a comma, a semicolon or a sentence's end; not the stop of an abbreviation ("U.S.")
+            before = re.split(r"[,;:!?\u2014]\s|(?<![A-Z])\.\s", before)[-1]
         before = before.split()[-COUNT_WINDOW - 1 :]
         if any(_COUNT_NUMBER_RE.search(w) for w in before):
             return True

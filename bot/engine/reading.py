@@ -469,8 +469,12 @@ def _acronyms_of_names(text: str, snap: Snapshot) -> tuple[tuple[tuple[str, ...]
 #: candidates: a passage about either answers (the names of both sides are one concept, covered by
 #: the names of one side), where each name alone would be required and no passage holds both
 EITHER_OR = True
-_CHOICE_RE = re.compile(
-    r",\s*(?:either\s+)?(?P<a>[^,;?]+?)\s+or\s+(?P<b>[^,;?]+?)\s*\?*\s*$", re.I
+_CHOICE_RE = re.compile(r",\s*(?:either\s+)?(?P<choice>[^;?]*?\bor\b[^,;?]+?)\s*\?*\s*$", re.I)
+_CHOICE_SPLIT_RE = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.I)
+# a clause, not a candidate: "In 2021, did the regulator fine Meta or Google?"
+_NOT_A_CANDIDATE = frozenset(
+    "did does do is are was were can could will would should has have had and but so which what who whom how when "
+    "where why whether if".split()
 )
 #: most alternatives a side of a choice gives (the product of its concepts' alternatives)
 _CHOICE_ALTERNATIVES = 16
@@ -478,13 +482,18 @@ _CHOICE_ALTERNATIVES = 16
 
 def _either_or(text: str, concepts: list[Concept], phrases: tuple[str, ...]) -> tuple[list[Concept], tuple[str, ...]]:
     m = _CHOICE_RE.search(text)
-    if not m or any(len(side.split()) > 6 for side in (m["a"], m["b"])):
+    if not m:
         return concepts, phrases
-    side_terms = [frozenset(tokenize(side)) for side in (m["a"], m["b"])]
+    parts = [p for p in _CHOICE_SPLIT_RE.split(m["choice"].strip()) if p.strip()]
+    if len(parts) < 2 or any(len(p.split()) > 6 for p in parts) or parts[0].split()[0].lower() in _NOT_A_CANDIDATE:
+        return concepts, phrases
     labels = {id(c): frozenset(tokenize(c.label)) for c in concepts}
-    sides = [[c for c in concepts if labels[id(c)] and labels[id(c)] <= t] for t in side_terms]
-    shared = {id(c) for c in sides[0]} & {id(c) for c in sides[1]}  # "cloud" in "A's cloud or B's cloud"
-    sides = [[c for c in side if id(c) not in shared] for side in sides]
+    sides = [[c for c in concepts if labels[id(c)] and labels[id(c)] <= frozenset(tokenize(p))] for p in parts]
+    # a word of every side ("cloud" in "A's cloud or B's cloud") is not part of the choice, unless
+    # a side is only that ("the Data Governance Act or the Data Act")
+    shared = set.intersection(*({id(c) for c in side} for side in sides))
+    trimmed = [[c for c in side if id(c) not in shared] for side in sides]
+    sides = trimmed if all(trimmed) else sides
     if not all(sides):
         return concepts, phrases
     alternatives: list[frozenset[str]] = []
@@ -493,15 +502,14 @@ def _either_or(text: str, concepts: list[Concept], phrases: tuple[str, ...]) -> 
         for c in side:
             combos = [have | alt for have in combos for alt in c.alternatives][:_CHOICE_ALTERNATIVES]
         alternatives.extend(combos)
-    members = [c for side in sides for c in side]
+    members = list({id(c): c for side in sides for c in side}.values())
     merged = Concept(
-        f"{m['a']} or {m['b']}", tuple(dict.fromkeys(alternatives)), max(c.boost for c in members),
-        name=any(c.name for c in members), term=any(c.term for c in members),
+        m["choice"].strip(), tuple(dict.fromkeys(alternatives)), max(c.boost for c in members),
+        name=any(c.name for c in members), term=any(c.term for c in members), choice=True,
     )
     ids = {id(c) for c in members}
     first = next(i for i, c in enumerate(concepts) if id(c) in ids)
-    out = [c for i, c in enumerate(concepts) if id(c) not in ids or i == first]
-    out[out.index(concepts[first])] = merged
+    out = [merged if i == first else c for i, c in enumerate(concepts) if id(c) not in ids or i == first]
     choice = " ".join(w.lower() for w in re.findall(r"[\w'-]+", m.group(0)))
     return out, tuple(p for p in phrases if p not in choice)
 
@@ -527,7 +535,8 @@ def _generic_verb(concept: Concept, snap: Snapshot) -> Concept:
 #: passages found for the question's other words spell exactly one such run out ("mutual legal
 #: assistance", "overseas production orders"): articles often never give the short form.
 SPELL_FROM_PASSAGES = True
-_ACRONYM_LABEL_RE = re.compile(r"([A-Z]{3,6})s?")
+# an acronym as typed, or as `truecase` wrote one typed in lower case or shouted ("opo" -> "Opo")
+_ACRONYM_LABEL_RE = re.compile(r"[A-Z][A-Za-z]{2,5}|[A-Z]{3,6}s")
 # a hyphen joins two words that each give a letter ("Cross-Border Privacy Rules": CBPR)
 _RUN_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'\u2019]*")
 #: words a spelled-out name may hold that give no letter ("Court of Justice", "Protecting Americans
@@ -541,7 +550,7 @@ def _spelled_runs(text: str, letters: str) -> set[str]:
     words = list(_RUN_WORD_RE.finditer(text))
     found: set[str] = set()
     for i, first in enumerate(words):
-        if first.group(0)[0].lower() != letters[0] or first.group(0).lower() in _LINKING_WORDS:
+        if first.group(0)[0].lower() != letters[0] or first.group(0).lower() in STOPWORDS:
             continue
         got, j, end = 1, i + 1, first.end()
         while got < len(letters) and j < len(words):
@@ -570,20 +579,29 @@ def spell_out_from(reading: Interpretation, texts: Sequence[str], snap: Snapshot
     corrections = list(reading.corrections)
     changed = False
     for n, concept in enumerate(concepts):
-        m = _ACRONYM_LABEL_RE.fullmatch(strip_possessive(concept.label))
-        if not (concept.name and m) or any(t in snap.index for alt in concept.alternatives for t in alt):
+        word = strip_possessive(concept.label)
+        if not (concept.name and _ACRONYM_LABEL_RE.fullmatch(word)):
+            continue
+        if any(t in snap.index for alt in concept.alternatives for t in alt):
             continue
         runs: dict[tuple[str, ...], str] = {}
-        for text in texts:
-            for run in _spelled_runs(text, m.group(1).lower()):
-                runs.setdefault(tuple(tokenize(run)), run)
-        runs.pop((), None)
+        # a plural ("OPOs", "opos") is the acronym without its s, if that spells something out
+        shown = word
+        for letters in dict.fromkeys([word[:-1], word] if word[-1:] in "sS" and len(word) > 3 else [word]):
+            for text in texts:
+                for run in _spelled_runs(text, letters.lower()):
+                    runs.setdefault(tuple(tokenize(run)), run)
+            runs.pop((), None)
+            if runs:
+                if not word.isupper() and not any(c.isupper() for c in word[1:]):  # "Opos" as truecase wrote "opos"
+                    shown = letters.upper() + word[len(letters):]
+                break
         if len(runs) != 1:  # none, or several different names: not guessed at
             continue
         ((terms, run),) = runs.items()
         concepts[n] = replace(concept, alternatives=(*concept.alternatives, frozenset(terms)))
         query.extend(t for t in terms if t not in query)
-        corrections.append((concept.label, run))
+        corrections.append((shown, run))
         changed = True
     if not changed:
         return reading

@@ -99,6 +99,10 @@ def test_an_acronym_no_article_writes_is_read_as_the_words_a_found_passage_spell
     assert "Read as: MLA \u2192 mutual legal assistance." in answer.notes
     answer = kb.ask("What are OPOs in the UK-US data access deal?")
     assert answer.answered and "overseas production orders" in answer.quotes[0].text
+    # typed in lower case, as chat often is, the acronym is still read
+    answer = kb.ask("what are opos in the uk-us data access deal?")
+    assert answer.answered and "overseas production orders" in answer.quotes[0].text
+    assert any(note.startswith("Read as: OPOs \u2192") for note in answer.notes)
     answer = kb.ask("What did the DPC's PDD propose for Facebook?")
     assert answer.answered and "preliminary draft decision proposed" in answer.quotes[0].text
     assert "Read as: PDD \u2192 preliminary draft decision." in answer.notes
@@ -114,6 +118,11 @@ def test_a_choice_between_two_names_is_answered_by_a_passage_about_either(tmp_pa
     answer = kb.ask("Which regulator wants the EDPB to extend its Meta ad ban across Europe, "
                     "the Irish DPC or Norway's Datatilsynet?")
     assert answer.answered and "Datatilsynet" in answer.quotes[0].text
+    # a choice of three, with or without the serial comma
+    for question in ("Which company did the DPC fine 310 million euros, Meta, Google or LinkedIn?",
+                     "Which company did the DPC fine 310 million euros, Meta, Google, or LinkedIn?"):
+        answer = kb.ask(question)
+        assert answer.answered and "LinkedIn" in answer.quotes[0].text, question
     # one of the two must still be there: a choice between names no article has is refused
     assert not kb.ask("Which regulator wants the EDPB to extend the ban, the Dutch AP or the Belgian APD?").answered
 
@@ -123,6 +132,13 @@ def test_a_name_the_article_shortens_to_its_acronym_is_found_under_the_acronym(t
     kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "dora-cloud-outsourcing-2025.md")
     answer = kb.ask("What are the five pillars of the Digital Operational Resilience Act?")
     assert answer.answered and "DORA is built on five pillars" in answer.quotes[0].text
+
+
+def test_initials_stand_for_a_name_only_when_the_article_spells_them_out_so(tmp_path: Path) -> None:
+    """The LinkedIn article's "DPC" is its Data Protection Commission, not a Data Protection Conference."""
+    kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "linkedin-dpc-fine-2024.txt")
+    assert kb.ask("How much did the Data Protection Commission fine LinkedIn?").answered
+    assert not kb.ask("How much did the Data Protection Conference fine LinkedIn?").answered
 
 
 def test_a_spelled_out_name_may_hold_linking_words_that_give_no_letter(tmp_path: Path) -> None:
