@@ -137,7 +137,9 @@ def cmd_add(args: argparse.Namespace) -> int:
             corpus, sources, lists=lists, policy=policy, metadata=metadata, progress=progress,
             rebuild=None if args.no_rebuild else rebuild,
         ))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        # Ctrl-C cancels the import's task; asyncio.run says so with KeyboardInterrupt, or with
+        # CancelledError when the signal lands while a timeout inside the task is also cancelling it
         print("\ninterrupted: every article written so far is complete; the rest were not added. "
               "The index is rebuilt at the next start or add.", file=sys.stderr)
         return 130
