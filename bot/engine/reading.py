@@ -190,6 +190,31 @@ def _is_country_word(word: str, snap: Snapshot) -> bool:
 COUNTRY_FIRST = True
 
 
+@lru_cache(maxsize=1)
+def _country_phrases_re() -> re.Pattern[str] | None:
+    """Country names of several words in lower case ("saudi arabia", "south korea" from ISO 3166's
+    "Korea (South)"), as one pattern; None when the time zone data is missing."""
+    try:
+        from importlib.resources import files
+
+        table = files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
+    except (ImportError, OSError, ValueError):
+        return None
+    names = set()
+    for line in table.splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        name = line.split("\t", 1)[1].strip()
+        if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+", name):
+            names.add(name.lower())
+        elif m := re.fullmatch(r"([A-Z][a-z]+) \(([A-Z][a-z]+)\)", name):  # "Korea (South)"
+            names.add(f"{m[2]} {m[1]}".lower())
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b", re.I)
+
+
 def truecase(text: str, snap: Snapshot) -> str:
     """The question with words typed all in lower case (or all in capitals) in the corpus's case.
 
@@ -229,6 +254,13 @@ def truecase(text: str, snap: Snapshot) -> str:
 
     if NAME_RUNS and (shouting or any(c.islower() for c in text)):
         text = _cased_names(text, snap, shouting)
+        countries = _country_phrases_re() if COUNTRY_NAMES else None
+        if countries is not None:  # "saudi arabia" -> "Saudi Arabia"
+            text = countries.sub(
+                lambda m: m.group(0).title() if m.group(0).islower() or (shouting and m.group(0).isupper())
+                else m.group(0),
+                text,
+            )
     return _CASE_WORD_RE.sub(cased, text)
 
 

@@ -34,6 +34,8 @@ def test_known_names_in_capitals_are_still_known(kb: Knowledge, question: str) -
         ("what does the lgpd say?", "what does the Lgpd say?"),
         # a country's name, though English knows the word ("kenya", "japan")
         ("does kenya's law keep data in kenya?", "does Kenya's law keep data in Kenya?"),
+        # ... of several words too ("Korea (South)" in ISO 3166's table)
+        ("does saudi arabia's law differ from south korea's?", "does Saudi Arabia's law differ from South Korea's?"),
         # a name of several words the article capitalises, in lower case or shouted
         ("what does the electronic communications privacy act say?",
          "what does the Electronic Communications Privacy Act say?"),
