@@ -149,23 +149,24 @@ NAME_RUNS = True
 
 
 @lru_cache(maxsize=1)
-def country_names() -> frozenset[str]:
-    """One-word country names in lower case ("kenya", "japan"), from ISO 3166 as the IANA time zone
-    data ships it; empty when that data is missing."""
+def _iso3166_names() -> tuple[str, ...]:
+    """The country names of ISO 3166 as the IANA time zone data ships them ("Kenya", "Saudi
+    Arabia", "Korea (South)"); empty when that data is missing."""
     try:
         from importlib.resources import files
 
         table = files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
     except (ImportError, OSError, ValueError):
-        return frozenset()
-    names = set()
-    for line in table.splitlines():
-        if line.startswith("#") or "\t" not in line:
-            continue
-        name = line.split("\t", 1)[1].strip()
-        if re.fullmatch(r"[A-Z][a-z]+", name):
-            names.add(name.lower())
-    return frozenset(names)
+        return ()
+    return tuple(
+        line.split("\t", 1)[1].strip() for line in table.splitlines() if not line.startswith("#") and "\t" in line
+    )
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """One-word country names in lower case ("kenya", "japan")."""
+    return frozenset(name.lower() for name in _iso3166_names() if re.fullmatch(r"[A-Z][a-z]+", name))
 
 
 @lru_cache(maxsize=1)
@@ -194,17 +195,8 @@ COUNTRY_FIRST = True
 def _country_phrases_re() -> re.Pattern[str] | None:
     """Country names of several words in lower case ("saudi arabia", "south korea" from ISO 3166's
     "Korea (South)"), as one pattern; None when the time zone data is missing."""
-    try:
-        from importlib.resources import files
-
-        table = files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
-    except (ImportError, OSError, ValueError):
-        return None
     names = set()
-    for line in table.splitlines():
-        if line.startswith("#") or "\t" not in line:
-            continue
-        name = line.split("\t", 1)[1].strip()
+    for name in _iso3166_names():
         if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+", name):
             names.add(name.lower())
         elif m := re.fullmatch(r"([A-Z][a-z]+) \(([A-Z][a-z]+)\)", name):  # "Korea (South)"

@@ -47,26 +47,30 @@ def test_a_name_in_a_photo_caption_is_not_what_the_next_paragraph_says(kb: Knowl
     assert not kb.ask("What did Satya Nadella say about the lawsuit?").answered
 
 
-def test_located_does_not_veto_where_a_sovereign_cloud_is(tmp_path: Path) -> None:
+def _corpus_of(tmp_path: Path, *articles: Path, seed: bool = False) -> Knowledge:
+    """A corpus of the bundled glossary and synonyms (and, with `seed`, the seed article) plus
+    `articles`, added the way `python -m bot add` adds them."""
     corpus = tmp_path / "corpus"
     (corpus / "articles").mkdir(parents=True)
     for name in ("glossary.yaml", "synonyms.yaml"):
         (corpus / name).write_bytes((ROOT / "corpus" / name).read_bytes())
-    for article in (ROOT / "corpus" / "articles").glob("*.md"):
-        (corpus / "articles" / article.name).write_bytes(article.read_bytes())
-    add_draft(corpus, ingest_file(MULTI_ARTICLES / "aws-european-sovereign-cloud.html"))
-    answer = Knowledge.load(corpus).ask("Where is the AWS European Sovereign Cloud located?")
+    if seed:
+        for article in (ROOT / "corpus" / "articles").glob("*.md"):
+            (corpus / "articles" / article.name).write_bytes(article.read_bytes())
+    for article in articles:
+        add_draft(corpus, ingest_file(article))
+    return Knowledge.load(corpus)
+
+
+def test_located_does_not_veto_where_a_sovereign_cloud_is(tmp_path: Path) -> None:
+    kb = _corpus_of(tmp_path, MULTI_ARTICLES / "aws-european-sovereign-cloud.html", seed=True)
+    answer = kb.ask("Where is the AWS European Sovereign Cloud located?")
     assert answer.answered and "Brandenburg" in answer.quotes[0].text
 
 
 def test_a_name_given_in_full_may_be_shortened_later_in_the_article(tmp_path: Path) -> None:
     """'the European Production Order' in one paragraph, 'a production order' in the one that answers."""
-    corpus = tmp_path / "corpus"
-    (corpus / "articles").mkdir(parents=True)
-    for name in ("glossary.yaml", "synonyms.yaml"):
-        (corpus / name).write_bytes((ROOT / "corpus" / name).read_bytes())
-    add_draft(corpus, ingest_file(MULTI_D_ARTICLES / "eu-e-evidence-regulation.html"))
-    kb = Knowledge.load(corpus)
+    kb = _corpus_of(tmp_path, MULTI_D_ARTICLES / "eu-e-evidence-regulation.html")
     answer = kb.ask("How many days does a provider have to answer a European Production Order?")
     assert answer.answered and "within 10 days" in answer.quotes[0].text
     # the name must have been given in full before: a shortened name alone does not stand for it
@@ -77,16 +81,6 @@ def test_a_count_of_a_thing_the_article_gives_no_number_for_is_refused(kb: Knowl
     # the article counts requests and years, never Azure's customers
     assert not kb.ask("How many customers does Azure have?").answered
     assert kb.ask("How many lawful requests did Microsoft receive after the Paris attacks?").answered
-
-
-def _corpus_of(tmp_path: Path, *articles: Path) -> Knowledge:
-    corpus = tmp_path / "corpus"
-    (corpus / "articles").mkdir(parents=True)
-    for name in ("glossary.yaml", "synonyms.yaml"):
-        (corpus / name).write_bytes((ROOT / "corpus" / name).read_bytes())
-    for article in articles:
-        add_draft(corpus, ingest_file(article))
-    return Knowledge.load(corpus)
 
 
 def test_an_acronym_no_article_writes_is_read_as_the_words_a_found_passage_spells_out(tmp_path: Path) -> None:
