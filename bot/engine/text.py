@@ -16,7 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 #: Bump when tokenisation changes in a way the signature in bot.engine.search cannot see (regexes, rules).
-TOKENIZER_VERSION = "6"
+TOKENIZER_VERSION = "7"
 
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000
@@ -143,13 +143,36 @@ _IRREGULAR = {
 }
 
 
+#: Snowball stems a noun and the verb it is made from apart when the suffix changes the root's
+#: last letters ("conclusion" -> "conclus", "concluded" -> "conclud"): a question asking "when were
+#: the talks concluded?" then shares no word with "the conclusion of talks on 30 March". Each noun
+#: stem here is read as its verb's. Nouns whose everyday sense parts from the verb's ("provision",
+#: "commission", "application", "passage") are left out.
+_DERIVED = {
+    "conclus": "conclud", "decis": "decid", "complaint": "complain", "inclus": "includ",
+    "exclus": "exclud", "divis": "divid", "permiss": "permit", "submiss": "submit",
+    "admiss": "admit", "transmiss": "transmit", "extens": "extend", "suspens": "suspend",
+    "expans": "expand", "retent": "retain", "detent": "detain", "intervent": "interven",
+    "invas": "invad", "complianc": "compli", "relianc": "reli", "denial": "deni",
+    "failur": "fail", "disclosur": "disclos", "exposur": "expos", "seizur": "seiz",
+    "departur": "depart", "restraint": "restrain", "deliveri": "deliv", "discoveri": "discov",
+    "recoveri": "recov", "notif": "notifi", "justif": "justifi", "certif": "certifi",
+    "modif": "modifi", "verif": "verifi", "clarif": "clarifi", "identif": "identifi",
+    "ratif": "ratifi", "qualif": "qualifi", "storag": "store", "descript": "describ",
+    "analysi": "analys", "analyz": "analys", "emergenc": "emerg", "existenc": "exist",
+    "insistenc": "insist", "dependenc": "depend", "growth": "grow", "persuas": "persuad",
+    "collis": "collid", "omiss": "omit",
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball English stem of a folded word (cached: the vocabulary is small, text is not)."""
     if word in _WORD_STEMS:
         return _WORD_STEMS[word]
     out = _stemmer().stemWord(_IRREGULAR.get(word, word))
-    return _STEM_FIXES.get(out, out)
+    out = _STEM_FIXES.get(out, out)
+    return _DERIVED.get(out, out)
 
 
 @dataclass(frozen=True)

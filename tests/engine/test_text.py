@@ -77,6 +77,22 @@ def test_inflections_share_a_stem(a: str, b: str) -> None:
     assert tokenize(a) == tokenize(b)
 
 
+@pytest.mark.parametrize(
+    ("noun", "verb"),
+    [("conclusion", "concluded"), ("decision", "decide"), ("complaint", "complained"), ("notification", "notify"),
+     ("disclosure", "disclosed"), ("compliance", "comply"), ("extension", "extend"), ("permission", "permitted")],
+)
+def test_a_noun_shares_the_stem_of_its_verb(noun: str, verb: str) -> None:
+    # Snowball alone stems these apart ("conclus" / "conclud")
+    assert tokenize(noun) == tokenize(verb)
+
+
+def test_nouns_whose_sense_parts_from_the_verb_keep_their_own_stem() -> None:
+    assert tokenize("commission") != tokenize("commit")
+    assert tokenize("provision") != tokenize("provide")
+    assert tokenize("specific") != tokenize("specify")
+
+
 def test_dotted_acronym_is_one_word() -> None:
     assert tokenize("U.S.") == tokenize("US") == ["us"]
     assert tokenize("the U.S. government") == ["us", "govern"]
