@@ -19,6 +19,7 @@ class Want(Enum):
     AMOUNT = "amount"  # of money: a price, a fee, a salary
     PERCENT = "percent"  # a share: "What percentage of Bleu does Orange own?"
     NUMBER = "number"
+    DURATION = "duration"  # "How long ...?": a stretch of time, not a date
     TIME = "time"
     NAME = "name"
     REASON = "reason"
@@ -71,13 +72,24 @@ _LIGHT_VERBS = frozenset(
 _PERCENT_Q = re.compile(r"\bwhat (percentage|proportion|per ?cent)\b|\bhow many per ?cent\b", re.I)
 _PERCENT_P = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(half|third|quarter|majority|minority)\b", re.I)
 _NUMBER_Q = re.compile(
-    r"\bhow (many|much|old|long|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b", re.I
+    r"\bhow (many|much|old|long(?!\s+ago\b)|often|quickly|fast|soon)\b|\bwhat (number|percentage|share)\b", re.I
 )
 # "When did ...?" asks for a time; "When authorities ask, does it ...?" and "when it comes to" do not
 _AUX = r"(did|does|do|was|were|is|are|will|would|has|have|had|can|could|should|'s)"
 _TIME_Q = re.compile(
     rf"(^|[.?!]\s*|\b(and|so|but)\s+)when\s+{_AUX}\b|\bwhen\W*$|\bsince when\b"
     r"|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b|\bhow long ago\b",
+    re.I,
+)
+#: "How long ...?" asks for a stretch of time ("270 days", "within three months"), which a date in
+#: the lead paragraph ("on Friday, 17 January") does not give
+DURATION = True
+_DURATION_Q = re.compile(r"\bhow long\b(?!\s+ago\b)", re.I)
+_DURATION_P = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|"
+    r"thirty|forty|fifty|sixty|ninety|several|few|a few|couple of)[- ](working[- ]|calendar[- ]|business[- ])?"
+    r"(hours?|days?|weeks?|months?|years?|decades?)\b|\b(until|till|up to|no later than|by)\s+(\d|the end\b|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december)",
     re.I,
 )
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
@@ -140,6 +152,8 @@ def wants(question: str) -> Want:
         return Want.AMOUNT
     if _PERCENT_Q.search(question):
         return Want.PERCENT
+    if DURATION and _DURATION_Q.search(question):
+        return Want.DURATION
     if _NUMBER_Q.search(question):
         return Want.NUMBER
     if _TIME_Q.search(question):
@@ -159,6 +173,8 @@ def holds(want: Want, text: str) -> bool:
         return bool(_PERCENT_P.search(text))
     if want is Want.NUMBER:
         return bool(_NUMBER_P.search(text))
+    if want is Want.DURATION:
+        return bool(_DURATION_P.search(text))
     if want is Want.TIME:
         return bool(_TIME_P.search(text))
     if want is Want.NAME:
@@ -181,6 +197,8 @@ def can_answer(want: Want, text: str) -> bool:
 
     Names are everywhere in news text, so "who" questions are not filtered this way.
     """
+    if want is Want.DURATION:  # "until 2025" or "by 16 July" may say how long as well as "90 days"
+        return holds(Want.NUMBER, text)
     if want in (Want.AMOUNT, Want.PERCENT, Want.NUMBER, Want.TIME):
         return holds(want, text)
     return True

@@ -91,6 +91,8 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("When authorities make lawful demands, does the company hand data over?", question_kind.Want.OTHER),
         ("What matters most when it comes to compliance?", question_kind.Want.OTHER),
         ("Who is Ruediger Dorn?", question_kind.Want.NAME),
+        ("How long did ByteDance get to sell TikTok?", question_kind.Want.DURATION),
+        ("How long ago did the ruling come?", question_kind.Want.TIME),
     ],
 )
 def test_answer_types(question: str, want: question_kind.Want) -> None:
@@ -552,6 +554,22 @@ def test_the_two_names_of_a_choice_are_one_concept_covered_by_either(kb: Knowled
 )
 def test_a_time_may_be_given_from_another(text: str, holds: bool) -> None:
     assert question_kind.holds(question_kind.Want.TIME, text) is holds
+
+
+@pytest.mark.parametrize(
+    "text, holds",
+    [("The law gave ByteDance 270 days to divest.", True), ("LinkedIn must comply within three months.", True),
+     ("Existing contracts stay valid until 27 December 2022.", True), ("a 90-day extension", True),
+     ("The court ruled on Friday, 17 January 2025.", False), ("It has two subsidiaries.", False)],
+)
+def test_how_long_wants_a_stretch_of_time(text: str, holds: bool) -> None:
+    assert question_kind.holds(question_kind.Want.DURATION, text) is holds
+
+
+def test_a_date_can_still_answer_how_long() -> None:
+    # only the bonus prefers a stretch of time: "until 2025" answers, so a plain date is not refused
+    assert question_kind.can_answer(question_kind.Want.DURATION, "The rules apply from 25 May 2018.")
+    assert not question_kind.can_answer(question_kind.Want.DURATION, "The rules apply soon.")
 
 
 def test_a_choice_of_names_sharing_words_still_needs_only_one_side(kb: Knowledge) -> None:
