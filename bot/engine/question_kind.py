@@ -223,6 +223,8 @@ _OPEN_HEADS = frozenset(
     "day days date dates year years month months time times week weeks period hour hours minute minutes "
     "number amount percentage proportion "
     # categories that a named instance answers: "which publication" -> "TechWeekEurope"
+    "town towns village villages place places region regions location locations site sites venue venues "
+    "event events conference conferences counterpart counterparts ground grounds "
     "publication publications protection protections technology technologies document documents "
     "term terms question questions measure measures mechanism mechanisms tool tools service services "
     "product products feature features option options step steps method methods right rights "

@@ -140,6 +140,9 @@ def test_an_amount_of_money_is_not_just_any_number(text: str, holds: bool) -> No
         ("Which law is the US government using?", None),
         ("On what day did Microsoft file its lawsuit?", None),
         ("Which publication did Dorn speak to?", None),
+        # a place or an event is answered by its name: "in Hamar, Norway", "at Inspire"
+        ("In which Norwegian town is TikTok putting a data centre?", None),
+        ("At what event did Microsoft unveil its sovereign cloud?", None),
         ("What quality should buyers look for in a cloud provider?", None),
         # no auxiliary after the phrase: it ends in the question's own verb, so it is not trusted
         ("Which statute lets the authorities aim probes at firms?", None),
