@@ -39,6 +39,7 @@ from bot.corpus.snapshot_file import (
 )
 from bot.corpus.token_cache import TokenCache
 from bot.engine.answer import build_answer
+from bot.engine.countries import adjective_groups
 from bot.engine.followup import read_in_conversation
 from bot.engine.glossary import Glossary, merge_alias_groups
 from bot.engine.models import Answer, Article, Passage, format_date
@@ -92,18 +93,23 @@ def _code_signature() -> str:
     parameters, the speller's rules and its word list's version, the store's format."""
     from importlib import metadata
 
-    from bot.engine import search, speller, store
+    from bot.engine import countries, search, speller, store
 
     try:
         wordfreq_version = metadata.version("wordfreq")
     except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
         wordfreq_version = "?"
+    try:
+        tzdata_version = metadata.version("tzdata")
+    except metadata.PackageNotFoundError:  # the country names are then left out
+        tzdata_version = "?"
     parts = [
         TOKEN_SIGNATURE, search.BM25_VARIANT, repr(search.BM25_K1), repr(search.BM25_B),
         repr(search.TITLE_WEIGHT), repr(search.YEAR_IN_TITLE),
         f"store{store.STORE_FORMAT}", wordfreq_version, repr(speller.COMMON_ZIPF),
         speller._WORD_RE.pattern, speller._ACRONYM_RE.pattern, speller._CASED_WORD_RE.pattern,
         speller._PHRASE_RE.pattern, speller._CAMEL_RE.pattern, "".join(sorted(speller._SENTENCE_OPENERS)),
+        f"countries{countries.ADJECTIVES_VERSION}", repr(countries.ADJECTIVE_ZIPF), tzdata_version,
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
@@ -178,8 +184,9 @@ def _full_store(corpus_dir: Path, previous: Snapshot | None) -> tuple[Store, boo
     cache.prune(keys)
     titles = [tokenize(a.title) for a in loaded.articles]
     glossary, synonyms, clean = _read_side_files(corpus_dir, previous)
-    # glossary names first: "Electronic Communications Privacy Act" is matched whole before "act"
-    groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), synonyms)
+    # glossary names first: "Electronic Communications Privacy Act" is matched whole before "act";
+    # countries' regular adjectives last, so a curated group ("Korea, Korean, South Korea") takes them in
+    groups = merge_alias_groups(glossary.alias_groups() if glossary is not None else (), synonyms, adjective_groups())
     store = build_store(loaded.articles, passages, tokens, titles, glossary, groups, loaded.errors)
     _put_dup(store, {a.slug: _dup_entry(a) for a in loaded.articles})
     if not clean:

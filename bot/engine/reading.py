@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.engine.answer import NAME_BOOST, Concept
+from bot.engine.countries import iso3166_names
 from bot.engine.search import Hit, SearchIndex
 from bot.engine.snapshot import Snapshot
 from bot.engine.speller import capitalised_runs, is_common_word
@@ -149,24 +150,9 @@ NAME_RUNS = True
 
 
 @lru_cache(maxsize=1)
-def _iso3166_names() -> tuple[str, ...]:
-    """The country names of ISO 3166 as the IANA time zone data ships them ("Kenya", "Saudi
-    Arabia", "Korea (South)"); empty when that data is missing."""
-    try:
-        from importlib.resources import files
-
-        table = files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
-    except (ImportError, OSError, ValueError):
-        return ()
-    return tuple(
-        line.split("\t", 1)[1].strip() for line in table.splitlines() if not line.startswith("#") and "\t" in line
-    )
-
-
-@lru_cache(maxsize=1)
 def country_names() -> frozenset[str]:
     """One-word country names in lower case ("kenya", "japan")."""
-    return frozenset(name.lower() for name in _iso3166_names() if re.fullmatch(r"[A-Z][a-z]+", name))
+    return frozenset(name.lower() for name in iso3166_names() if re.fullmatch(r"[A-Z][a-z]+", name))
 
 
 @lru_cache(maxsize=1)
@@ -196,7 +182,7 @@ def _country_phrases_re() -> re.Pattern[str] | None:
     """Country names of several words in lower case ("saudi arabia", "south korea" from ISO 3166's
     "Korea (South)"), as one pattern; None when the time zone data is missing."""
     names = set()
-    for name in _iso3166_names():
+    for name in iso3166_names():
         if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+", name):
             names.add(name.lower())
         elif m := re.fullmatch(r"([A-Z][a-z]+) \(([A-Z][a-z]+)\)", name):  # "Korea (South)"

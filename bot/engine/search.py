@@ -64,6 +64,7 @@ def _token_signature() -> str:
         repr(sorted(text._WORD_STEMS.items())),
         repr(sorted(text._IRREGULAR.items())),
         repr(sorted(text._STEM_FIXES.items())),
+        repr(sorted(text._DERIVED.items())),
         getattr(snowballstemmer, "__version__", "?"),
         ",".join(sorted(text.STOPWORDS)),
         f"ctx{CONTEXT_REPEAT}",

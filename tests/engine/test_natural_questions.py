@@ -160,3 +160,12 @@ def test_a_name_of_several_words_is_held_only_with_its_words_together(tmp_path: 
     # the words written together hold the name
     answer = kb.ask("When was the Electronic Communications Privacy Act passed?")
     assert answer.answered and "passed in 1986" in answer.quotes[0].text
+
+
+def test_a_country_adjective_no_synonym_lists_finds_the_country(tmp_path: Path) -> None:
+    """'Indonesian' is made from 'Indonesia' by rule (bot.engine.countries): the paragraph that
+    answers says 'in Indonesia' only."""
+    kb = _corpus_of(tmp_path, *MULTI_E_ARTICLES.glob("indonesia*"))
+    answer = kb.ask("Do Indonesian state institutions have to keep their data inside the country?")
+    assert answer.answered
+    assert any("Public scope operators must manage" in q.passage for q in answer.quotes)
