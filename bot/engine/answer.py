@@ -283,8 +283,23 @@ def _holds_phrases(hit: Hit, index: SearchIndex, phrases: Sequence[str]) -> bool
         _phrase_text(p) in text
         or _by_initials(p, text, hit, index)
         or (SHORTENED_NAMES and _shortened(p, text, hit, index))
+        or (SUBJECT_PHRASES and _subject_phrase(p, hit, index))
         for p in phrases
     )
+
+
+#: a name the article's lead gives and a later paragraph repeats is what the whole article is about,
+#: as the lead's repeated words are (`subject_terms`): "the data trustee" of a story on Microsoft
+#: Cloud Deutschland is that cloud's, though the paragraph does not name it again
+SUBJECT_PHRASES = True
+
+
+def _subject_phrase(phrase: str, hit: Hit, index: SearchIndex) -> bool:
+    full = _phrase_text(phrase)
+    passages = index.article_passages(hit.passage.article_slug)
+    if len(passages) < 2 or full not in _phrase_text(index.passages[passages[0]].full_text):
+        return False
+    return any(full in _phrase_text(index.passages[i].full_text) for i in passages[1:])
 
 
 def _by_initials(phrase: str, text: str, hit: Hit, index: SearchIndex) -> bool:

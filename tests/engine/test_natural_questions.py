@@ -169,3 +169,12 @@ def test_a_country_adjective_no_synonym_lists_finds_the_country(tmp_path: Path) 
     answer = kb.ask("Do Indonesian state institutions have to keep their data inside the country?")
     assert answer.answered
     assert any("Public scope operators must manage" in q.passage for q in answer.quotes)
+
+
+def test_a_name_the_lead_gives_and_the_article_repeats_is_every_paragraphs_subject(tmp_path: Path) -> None:
+    """The paragraph on 'the data trustee' of a story about Microsoft Cloud Deutschland does not
+    name that cloud again, but it is about it."""
+    kb = _corpus_of(tmp_path, MULTI_ARTICLES / "microsoft-cloud-deutschland-ends.html")
+    answer = kb.ask("Who was the data trustee for Microsoft Cloud Deutschland?", top_k=5)
+    assert answer.answered
+    assert any("The distinctive feature was the data trustee" in q.passage for q in answer.quotes)
