@@ -20,6 +20,7 @@ class Want(Enum):
     PERCENT = "percent"  # a share: "What percentage of Bleu does Orange own?"
     NUMBER = "number"
     DURATION = "duration"  # "How long ...?": a stretch of time, not a date
+    PLACE = "place"  # "Where ...?": a named place
     TIME = "time"
     NAME = "name"
     REASON = "reason"
@@ -92,6 +93,12 @@ _DURATION_P = re.compile(
     r"january|february|march|april|may|june|july|august|september|october|november|december)",
     re.I,
 )
+#: "Where ...?" asks for a place: "at Inspire, its annual partner conference", "in Frankfurt am Main"
+PLACE = True
+_PLACE_Q = re.compile(
+    r"^\W*where\s+(?!(can|could|do|should|would)\s+(i|we|you)\b)|\b(and|or) where\b|,\s*where\W*$", re.I
+)
+_PLACE_P = re.compile(r"\b(in|at|near|outside|from|before)\s+(the\s+)?[A-Z][a-z]+")
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
                      re.I)
 
@@ -158,6 +165,8 @@ def wants(question: str) -> Want:
         return Want.NUMBER
     if _TIME_Q.search(question):
         return Want.TIME
+    if PLACE and _PLACE_Q.search(question):
+        return Want.PLACE
     if _REASON_Q.search(question):  # before "who": "Why did the people who run Azure ...?"
         return Want.REASON
     if _NAME_Q.search(question):
@@ -175,6 +184,8 @@ def holds(want: Want, text: str) -> bool:
         return bool(_NUMBER_P.search(text))
     if want is Want.DURATION:
         return bool(_DURATION_P.search(text))
+    if want is Want.PLACE:
+        return bool(_PLACE_P.search(text))
     if want is Want.TIME:
         return bool(_TIME_P.search(text))
     if want is Want.NAME:

@@ -93,6 +93,9 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("Who is Ruediger Dorn?", question_kind.Want.NAME),
         ("How long did ByteDance get to sell TikTok?", question_kind.Want.DURATION),
         ("How long ago did the ruling come?", question_kind.Want.TIME),
+        ("Where did Microsoft announce its sovereign cloud?", question_kind.Want.PLACE),
+        ("Can the Commission appeal the decision, and where?", question_kind.Want.PLACE),
+        ("Where can I complain about a US company?", question_kind.Want.OTHER),
     ],
 )
 def test_answer_types(question: str, want: question_kind.Want) -> None:
@@ -567,6 +570,16 @@ def test_a_time_may_be_given_from_another(text: str, holds: bool) -> None:
 )
 def test_how_long_wants_a_stretch_of_time(text: str, holds: bool) -> None:
     assert question_kind.holds(question_kind.Want.DURATION, text) is holds
+
+
+@pytest.mark.parametrize(
+    "text, holds",
+    [("The company presented the service at Inspire, its annual partner conference.", True),
+     ("The decision can be challenged before the General Court of the European Union.", True),
+     ("Microsoft on Tuesday announced a new offering built on its public cloud.", False)],
+)
+def test_where_wants_a_named_place(text: str, holds: bool) -> None:
+    assert question_kind.holds(question_kind.Want.PLACE, text) is holds
 
 
 def test_a_date_can_still_answer_how_long() -> None:
