@@ -178,3 +178,11 @@ def test_a_name_the_lead_gives_and_the_article_repeats_is_every_paragraphs_subje
     answer = kb.ask("Who was the data trustee for Microsoft Cloud Deutschland?", top_k=5)
     assert answer.answered
     assert any("The distinctive feature was the data trustee" in q.passage for q in answer.quotes)
+
+
+def test_the_articles_subject_does_not_decide_between_its_own_paragraphs(tmp_path: Path) -> None:
+    """Every paragraph of the Delos story is about SAP's Delos Cloud subsidiary: the lead, which
+    names all of it, must not outrank the paragraph that says who leads it."""
+    kb = _corpus_of(tmp_path, *sorted(MULTI_E_ARTICLES.iterdir()))
+    answer = kb.ask("Who leads SAP's Delos Cloud subsidiary?")
+    assert answer.answered and "Delos is led by Georges Welz" in answer.quotes[0].passage
