@@ -17,6 +17,9 @@ MULTI_D_ARTICLES = MULTI_D / "articles"
 #: Twelve more articles and set E, written blind to the engine by another helper.
 MULTI_E = DATA / "multi_e"
 MULTI_E_ARTICLES = MULTI_E / "articles"
+#: Twelve more articles and set F, written blind to the engine by a third helper.
+MULTI_F = DATA / "multi_f"
+MULTI_F_ARTICLES = MULTI_F / "articles"
 #: The seed article as scraped, in the workplace's shared folder (not in the repository).
 SHARED_SEED = ROOT.parent / "shared" / "seed-article.txt"
 #: For the few tests that re-ingest the scraped seed article: it is not part of the repository
