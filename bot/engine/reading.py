@@ -606,6 +606,13 @@ def spell_out_from(reading: Interpretation, texts: Sequence[str], snap: Snapshot
                 if not word.isupper() and not any(c.isupper() for c in word[1:]):  # "Opos" as truecase wrote "opos"
                     shown = letters.upper() + word[len(letters):]
                 break
+        if len(runs) > 1:
+            # a name is capitalised where a chance run is not: "the Law Enforcement Directive"
+            # beside "let EU data" in another paragraph
+            named = {t: run for t, run in runs.items() if all(
+                w[0].isupper() for w in _RUN_WORD_RE.findall(run) if w.lower() not in _LINKING_WORDS
+            )}
+            runs = named if len(named) == 1 else runs
         if len(runs) != 1:  # none, or several different names: not guessed at
             continue
         ((terms, run),) = runs.items()

@@ -10,7 +10,7 @@ import pytest
 from bot.corpus.admin import add_draft
 from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import Knowledge
-from tests.paths import MULTI_ARTICLES, MULTI_D_ARTICLES, MULTI_E_ARTICLES, ROOT
+from tests.paths import MULTI_ARTICLES, MULTI_D_ARTICLES, MULTI_E_ARTICLES, MULTI_F_ARTICLES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +186,12 @@ def test_the_articles_subject_does_not_decide_between_its_own_paragraphs(tmp_pat
     kb = _corpus_of(tmp_path, *sorted(MULTI_E_ARTICLES.iterdir()))
     answer = kb.ask("Who leads SAP's Delos Cloud subsidiary?")
     assert answer.answered and "Delos is led by Georges Welz" in answer.quotes[0].passage
+
+
+def test_an_acronym_is_spelled_out_by_the_one_capitalised_run_among_chance_ones(tmp_path: Path) -> None:
+    """'LED' is 'the Law Enforcement Directive'; another paragraph's 'let EU data' has the same
+    initials but is no name."""
+    kb = _corpus_of(tmp_path, MULTI_F_ARTICLES / "eu-uk-adequacy-renewal.html", MULTI_ARTICLES / "uk-us-data-bridge.md")
+    answer = kb.ask("What does the LED adequacy decision for the UK cover?")
+    assert answer.answered and "Law Enforcement Directive" in answer.quotes[0].passage
+    assert any("Law Enforcement Directive" in note for note in answer.notes)
