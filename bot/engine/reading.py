@@ -579,6 +579,15 @@ def _spelled_runs(text: str, letters: str) -> set[str]:
     return found
 
 
+def _whole_name(run: str, texts: Sequence[str]) -> bool:
+    """`run` is capitalised, and some text writes it as a whole name, not the tail of a longer one
+    ("Communications Privacy Act" of "the Electronic Communications Privacy Act" is not one)."""
+    if not all(w[0].isupper() for w in _RUN_WORD_RE.findall(run) if w.lower() not in _LINKING_WORDS):
+        return False
+    alone = re.compile(r"(?:^|[^\w\s'\u2019-]\s*|\b[a-z][\w'\u2019-]*\s+)" + re.escape(run) + r"\b")
+    return any(alone.search(text) for text in texts)
+
+
 def spell_out_from(reading: Interpretation, texts: Sequence[str], snap: Snapshot) -> Interpretation:
     """`reading` with each acronym no article writes read also as the one run of words that the
     passages' `texts` abbreviate so (see SPELL_FROM_PASSAGES); unchanged when none is found."""
@@ -609,9 +618,7 @@ def spell_out_from(reading: Interpretation, texts: Sequence[str], snap: Snapshot
         if len(runs) > 1:
             # a name is capitalised where a chance run is not: "the Law Enforcement Directive"
             # beside "let EU data" in another paragraph
-            named = {t: run for t, run in runs.items() if all(
-                w[0].isupper() for w in _RUN_WORD_RE.findall(run) if w.lower() not in _LINKING_WORDS
-            )}
+            named = {t: run for t, run in runs.items() if _whole_name(run, texts)}
             runs = named if len(named) == 1 else runs
         if len(runs) != 1:  # none, or several different names: not guessed at
             continue
