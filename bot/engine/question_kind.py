@@ -79,7 +79,8 @@ _NUMBER_Q = re.compile(
 _AUX = r"(did|does|do|was|were|is|are|will|would|has|have|had|can|could|should|'s)"
 _TIME_Q = re.compile(
     rf"(^|[.?!]\s*|\b(and|so|but)\s+)when\s+{_AUX}\b|\bwhen\W*$|\bsince when\b"
-    r"|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b|\bhow long ago\b",
+    r"|\bwhat (day|date|year|month|time|deadline)\b|\bwhat(\s+(is|was|were)|'s) the deadline\b"
+    r"|\bwhich (day|date|year|month)\b|\bhow long ago\b",
     re.I,
 )
 #: "How long ...?" asks for a stretch of time ("270 days", "within three months"), which a date in
@@ -232,6 +233,7 @@ _OPEN_HEADS = frozenset(
     "competitors state states party parties official officials executive executives "
     # a time or a number is checked by `can_answer`, not by the word: "on what day" -> "Thursday"
     "day days date dates year years month months time times week weeks period hour hours minute minutes "
+    "deadline deadlines "
     "number amount percentage proportion "
     # categories that a named instance answers: "which publication" -> "TechWeekEurope"
     "town towns village villages place places region regions location locations site sites venue venues "
@@ -240,6 +242,7 @@ _OPEN_HEADS = frozenset(
     "term terms question questions measure measures mechanism mechanisms tool tools service services "
     "product products feature features option options step steps method methods right rights "
     "principle principles promise promises problem problems issue issues concern concerns "
+    "duty duties obligation obligations requirement requirements condition conditions "
     # what a passage says in its own words: "what is the purpose of", "what was the response to"
     "point purpose aim goal meaning significance status nature age size length duration role position "
     "view views stance opinion attitude response reaction answer basis source cause effect effects impact "

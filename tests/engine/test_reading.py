@@ -96,6 +96,7 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("Where did Microsoft announce its sovereign cloud?", question_kind.Want.PLACE),
         ("Can the Commission appeal the decision, and where?", question_kind.Want.PLACE),
         ("Where can I complain about a US company?", question_kind.Want.OTHER),
+        ("What was the deadline for transfers that had already started?", question_kind.Want.TIME),
     ],
 )
 def test_answer_types(question: str, want: question_kind.Want) -> None:
@@ -146,6 +147,9 @@ def test_an_amount_of_money_is_not_just_any_number(text: str, holds: bool) -> No
         # a place or an event is answered by its name: "in Hamar, Norway", "at Inspire"
         ("In which Norwegian town is TikTok putting a data centre?", None),
         ("At what event did Microsoft unveil its sovereign cloud?", None),
+        # a duty or a deadline is said in the passage's own words ("must notify", "a grace period")
+        ("What new duty did the law place on tech companies?", None),
+        ("What was the deadline for transfers that had already started?", None),
         ("What quality should buyers look for in a cloud provider?", None),
         # no auxiliary after the phrase: it ends in the question's own verb, so it is not trusted
         ("Which statute lets the authorities aim probes at firms?", None),
