@@ -86,7 +86,9 @@ _TIME_Q = re.compile(
 #: "How long ...?" asks for a stretch of time ("270 days", "within three months"), which a date in
 #: the lead paragraph ("on Friday, 17 January") does not give
 DURATION = True
-_DURATION_Q = re.compile(r"\bhow long\b(?!\s+ago\b)", re.I)
+_DURATION_Q = re.compile(
+    r"\bhow long\b(?!\s+ago\b)|\b(over|for|during|within) what (time )?(period|timeframe|time frame)\b", re.I
+)
 _DURATION_P = re.compile(
     r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|"
     r"thirty|forty|fifty|sixty|ninety|several|few|a few|couple of)[- ](working[- ]|calendar[- ]|business[- ])?"

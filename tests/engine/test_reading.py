@@ -93,6 +93,7 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("Who is Ruediger Dorn?", question_kind.Want.NAME),
         ("How long did ByteDance get to sell TikTok?", question_kind.Want.DURATION),
         ("How long ago did the ruling come?", question_kind.Want.TIME),
+        ("Over what period did Uber move driver data to the US?", question_kind.Want.DURATION),
         ("Where did Microsoft announce its sovereign cloud?", question_kind.Want.PLACE),
         ("Can the Commission appeal the decision, and where?", question_kind.Want.PLACE),
         ("Where can I complain about a US company?", question_kind.Want.OTHER),
