@@ -46,6 +46,10 @@ _HOW_MUCH_Q = re.compile(
     re.I,
 )
 # "Who is/was the judge hearing ...?", "Who will be the ombudsperson?": the role asked for
+#: "Who chairs/heads/leads X?" asks for the one in that role: the verb is its title ("chaired by",
+#: "the head of", "led by"), so a passage must say it
+WHO_VERB = True
+_WHO_VERB_Q = re.compile(r"^\W*who\s+(chairs|chaired|heads|headed|leads|led)\b", re.I)
 _WHO_ROLE_Q = re.compile(r"^\W*who(?:\s+(?:is|was|are|were|will be)|'s)\s+the\s+([\w'-]+(?:\s+[\w'-]+){0,4})", re.I)
 
 
@@ -347,6 +351,9 @@ def focus(question: str) -> tuple[str, ...]:
     much = _HOW_MUCH_Q.search(question)
     if much:  # "How much was LinkedIn fined?" asks about a fine: a passage with another sum does not say
         return (much.group(1),)
+    verb = _WHO_VERB_Q.search(question) if WHO_VERB else None
+    if verb:  # "Who chairs the Data Protection Board?": a passage about the board that names no chair cannot say
+        return (verb.group(1),)
     role = _WHO_ROLE_Q.search(question)
     if role:  # "Who is the judge hearing the case?" asks for the judge: a passage naming none cannot say
         head = _role_head(role.group(1))

@@ -195,3 +195,13 @@ def test_an_acronym_is_spelled_out_by_the_one_capitalised_run_among_chance_ones(
     answer = kb.ask("What does the LED adequacy decision for the UK cover?")
     assert answer.answered and "Law Enforcement Directive" in answer.quotes[0].passage
     assert any("Law Enforcement Directive" in note for note in answer.notes)
+
+
+def test_who_chairs_needs_a_passage_that_names_the_chair(tmp_path: Path) -> None:
+    """'Who chairs the Data Protection Board of India?': a paragraph about the board that names no
+    chair cannot say; one saying 'chaired by' can."""
+    kb = _corpus_of(tmp_path, MULTI_F_ARTICLES / "india-dpdp-act-2023.txt")
+    assert not kb.ask("Who chairs the Data Protection Board of India?").answered
+    kb = _corpus_of(tmp_path / "b", MULTI_ARTICLES / "microsoft-france-senate-hearing.html")
+    answer = kb.ask("Who chairs the French Senate commission of inquiry where Microsoft testified?")
+    assert answer.answered and "chaired by senator Simon Uzenat" in answer.quotes[0].passage
