@@ -33,8 +33,9 @@ _MONEY = r"(prices?|pricing|costs?|charges?|fees?|salar(y|ies)|revenues?|budgets
 _AMOUNT_Q = re.compile(
     rf"^\W*(what|which)(\s+(is|are|was|were)|'s)\b[^?]*\b{_MONEY}\b"
     rf"|\b{_MONEY}\s+(of|for|per)\b"
-    r"|\bhow much\b[^?]*\b(cost|costs|charge|charges|pay|pays|paid|spend|spent|earn|earns|worth|price|fee|"
-    r"fine|fined|fines|invest|invests|invested|raise|raised|revenue|money)\b"
+    r"|\bhow much\b[^?]*\b(cost|costs|costing|charge|charges|charging|pay|pays|paid|paying|spend|spent|spending|"
+    r"earn|earns|earning|worth|price|fee|fine|fined|fines|invest|invests|invested|investing|raise|raised|raising|"
+    r"revenue|money)\b"
     r"|\bhow (expensive|cheap)\b"
     r"|^\W*what(\s+(is|are|was|were)|'s)\b[^?]*\bworth\W*$",
     re.I,

@@ -80,6 +80,7 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("What are Google Cloud prices?", question_kind.Want.AMOUNT),
         ("What is the price of Azure storage?", question_kind.Want.AMOUNT),
         ("How much does Amazon charge for cloud storage?", question_kind.Want.AMOUNT),
+        ("How much is the ICC paying ZenDiS for openDesk?", question_kind.Want.AMOUNT),
         ("What is the Google and T-Systems deal worth?", question_kind.Want.AMOUNT),
         ("What's the Google and T-Systems deal worth?", question_kind.Want.AMOUNT),
         ("What's the price of Azure storage?", question_kind.Want.AMOUNT),
