@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.engine import question_kind
+from bot.engine.countries import place_names, place_terms
 from bot.engine.models import Answer, Citation, Quote
 from bot.engine.search import Hit, SearchIndex
 from bot.engine.speller import zipf
@@ -89,6 +90,21 @@ def _topical(concept: Concept, index: SearchIndex, terms: frozenset[str]) -> boo
 #: A name of several words must be written with its words together (within two more words) in
 #: the passage, unless the title holds it (sets A and B: +1 at R@1 and at R@3, nothing lost)
 NAMES_TOGETHER_WINDOW = True
+
+#: A place is where a story happens, not what it is about: a passage that shares with the
+#: question only a city or a country (and everyday words) cannot answer it when the question asks
+#: about something else besides ("What time is it in Tokyo right now?")
+PLACES_ALONE = True
+
+
+def _is_place(concept: Concept) -> bool:
+    """A city or a country, or a word the synonyms give for one ("French" for France)."""
+    if not concept.name:
+        return False
+    places = place_terms()
+    return strip_possessive(concept.label).lower() in place_names() or any(
+        tuple(sorted(alt)) in places for alt in concept.alternatives if len(alt) == 1
+    )
 
 
 def _written_together(concept: Concept, hit: Hit, index: SearchIndex) -> bool:
@@ -236,8 +252,13 @@ def _can_answer(
         # one everyday word in common ("first", "level", "learn") is a coincidence, not an answer:
         # "How do I learn to play the guitar?" is not about machine learning
         return False
-    if covered and not any(_specific(c, years=not YEAR_NOT_TOPICAL) or _topical(c, index, around) for c in covered):
+    topical = [c for c in covered if _specific(c, years=not YEAR_NOT_TOPICAL) or _topical(c, index, around)]
+    if covered and not topical:
         return False  # "When does daylight saving time end this year?": only everyday words shared
+    if PLACES_ALONE and all(_is_place(c) for c in topical) and any(
+        not _is_place(c) and not c.covered_by(around) for c in concepts
+    ):
+        return False  # "What's the weather like in Dublin tomorrow?": a dateline's city is all it shares
     # names the whole article is about (Microsoft, Azure) are everywhere: at least one of the names
     # found together must be this passage's own ("Privacy Shield" + "Ombudsperson", not
     # "Microsoft" + "Azure" in "Is Microsoft planning to sell Azure?")

@@ -76,3 +76,29 @@ def adjective_groups() -> tuple[tuple[tuple[str, ...], ...], ...]:
         if a and c and a != c:
             groups.append((c, a))
     return tuple(groups)
+
+
+_ZONE_REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/",
+                 "Pacific/")
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Places in lower case: the countries of ISO 3166 and their adjectives, and the cities the
+    time zone database names ("dublin", "tokyo", "new york"); empty without the time zone data."""
+    try:
+        import zoneinfo
+
+        zones = zoneinfo.available_timezones()
+    except (ImportError, OSError):  # pragma: no cover - tzdata is a dependency
+        zones = set()
+    cities = {z.rsplit("/", 1)[1].replace("_", " ").lower() for z in zones if z.startswith(_ZONE_REGIONS)}
+    countries = {name.lower() for name in iso3166_names()} | set(_one_word_names())
+    adjectives = {adjective[0] for _, adjective in adjective_groups()}
+    return frozenset(cities | countries | adjectives)
+
+
+@lru_cache(maxsize=1)
+def place_terms() -> frozenset[tuple[str, ...]]:
+    """`place_names` as index terms: ("dublin",), ("new", "york"), ("franc",)."""
+    return frozenset(t for t in (tuple(tokenize(name)) for name in place_names()) if t)

@@ -205,3 +205,14 @@ def test_who_chairs_needs_a_passage_that_names_the_chair(tmp_path: Path) -> None
     kb = _corpus_of(tmp_path / "b", MULTI_ARTICLES / "microsoft-france-senate-hearing.html")
     answer = kb.ask("Who chairs the French Senate commission of inquiry where Microsoft testified?")
     assert answer.answered and "chaired by senator Simon Uzenat" in answer.quotes[0].passage
+
+
+def test_a_city_alone_does_not_tie_an_everyday_question_to_a_story(tmp_path: Path) -> None:
+    """The TikTok story is datelined DUBLIN: that is where it happened, not what it is about."""
+    kb = _corpus_of(tmp_path, MULTI_F_ARTICLES / "dpc-tiktok-china-transfers-fine.md",
+                    MULTI_E_ARTICLES / "eu-japan-mutual-adequacy-2019.txt")
+    assert not kb.ask("What's the weather going to be like in Dublin tomorrow?").answered
+    assert not kb.ask("What time is it in Tokyo right now?").answered
+    # ... while a question about the story, asked with its place, still is
+    answer = kb.ask("How much did the regulator in Dublin fine TikTok?")
+    assert answer.answered and "530 million" in answer.quotes[0].passage
