@@ -140,6 +140,14 @@ _IRREGULAR = {
     "forbade": "forbid", "forbidden": "forbid", "hid": "hide", "hidden": "hide", "froze": "freeze",
     "frozen": "freeze", "withdrew": "withdraw", "withdrawn": "withdraw", "overturned": "overturn",
     "undertook": "undertake", "undertaken": "undertake", "arose": "arise", "arisen": "arise",
+    "upheld": "uphold", "withheld": "withhold", "oversaw": "oversee", "overseen": "oversee",
+    "heard": "hear", "meant": "mean", "dealt": "deal", "got": "get", "gotten": "get", "came": "come",
+    "became": "become", "ran": "run", "stuck": "stick", "rebuilt": "rebuild", "rewrote": "rewrite",
+    "rewritten": "rewrite", "overrode": "override", "overridden": "override", "threw": "throw",
+    "thrown": "throw", "flew": "fly", "flown": "fly", "spun": "spin", "swore": "swear", "sworn": "swear",
+    "foresaw": "foresee", "foreseen": "foresee", "forgave": "forgive", "forgiven": "forgive",
+    "sank": "sink", "sunk": "sink", "shrank": "shrink", "shrunk": "shrink", "laid": "lay",
+    "strove": "strive", "striven": "strive", "undid": "undo", "undone": "undo",
 }
 
 

@@ -87,6 +87,11 @@ def test_a_noun_shares_the_stem_of_its_verb(noun: str, verb: str) -> None:
     assert tokenize(noun) == tokenize(verb)
 
 
+@pytest.mark.parametrize(("form", "base"), [("upheld", "uphold"), ("overseen", "oversee"), ("stuck", "stick")])
+def test_irregular_forms_share_their_verbs_stem(form: str, base: str) -> None:
+    assert tokenize(form) == tokenize(base)
+
+
 def test_nouns_whose_sense_parts_from_the_verb_keep_their_own_stem() -> None:
     assert tokenize("commission") != tokenize("commit")
     assert tokenize("provision") != tokenize("provide")
