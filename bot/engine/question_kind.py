@@ -140,6 +140,7 @@ _AMOUNT_P = re.compile(
 _TIME_P = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
     r"august|september|october|november|december|yesterday|today|tomorrow|ago|last (week|month|year)|"
+    r"spring|summer|autumn|winter|"
     r"(19|20)\d\d)\b|\b\w+ (days?|weeks?|months?|years?) (before|after)\b"
     # a time given from another ("after two years", "within 45 working days", "every year")
     r"|\b(after|within|in|every)\s+(a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+)"

@@ -562,7 +562,8 @@ def test_the_two_names_of_a_choice_are_one_concept_covered_by_either(kb: Knowled
      ("The framework will be reviewed for the first time after two years.", True),
      ("within 45 working days of the application", True), ("It is reviewed every year.", True),
      ("The rules will apply three years after they enter into force.", True),
-     ("The framework will be reviewed by the Commission.", False), ("two years of talks", False)],
+     ("The framework will be reviewed by the Commission.", False), ("two years of talks", False),
+     ("the whole ministry would be on open-source software by autumn", True)],
 )
 def test_a_time_may_be_given_from_another(text: str, holds: bool) -> None:
     assert question_kind.holds(question_kind.Want.TIME, text) is holds
