@@ -18,7 +18,9 @@ from bot.engine.text import tokenize
 #: is 3.9, "Chinaese" 0
 ADJECTIVE_ZIPF = 2.0
 #: bump when the rules below change: the groups are saved in the snapshot
-ADJECTIVES_VERSION = "1"
+ADJECTIVES_VERSION = "2"
+#: made forms that mostly mean something else: "Dominican" is of the Dominican Republic, not Dominica
+_NOT_ADJECTIVES = frozenset({"dominican"})
 
 
 @lru_cache(maxsize=1)
@@ -58,44 +60,54 @@ def _adjectives(country: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def adjective_groups() -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """Alias groups of a country and its adjective, as index terms: (("indonesia",), ("indonesian",))."""
+def made_adjectives() -> dict[str, str]:
+    """adjective -> country, in lower case, for the adjectives made and kept."""
     from bot.engine.speller import zipf
 
     best: dict[str, str] = {}
     for country in _one_word_names():
         for adjective in _adjectives(country):
-            if adjective != country and zipf(adjective) >= ADJECTIVE_ZIPF:
+            if adjective != country and adjective not in _NOT_ADJECTIVES and zipf(adjective) >= ADJECTIVE_ZIPF:
                 # "Nigerian" is made from Niger and from Nigeria: the longer name is the one meant
                 if adjective not in best or len(country) > len(best[adjective]):
                     best[adjective] = country
                 break
+    return best
+
+
+@lru_cache(maxsize=1)
+def adjective_groups() -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Alias groups of a country and its adjective, as index terms: (("indonesia",), ("indonesian",))."""
     groups = []
-    for adjective, country in sorted(best.items()):
+    for adjective, country in sorted(made_adjectives().items()):
         a, c = tuple(tokenize(adjective)), tuple(tokenize(country))
         if a and c and a != c:
             groups.append((c, a))
     return tuple(groups)
 
 
-_ZONE_REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/",
-                 "Pacific/")
+#: time zone cities that are also everyday words or people's names
+_NOT_PLACES = frozenset({"center", "christmas", "easter", "oral", "wake", "reunion", "stanley", "phoenix"})
 
 
 @lru_cache(maxsize=1)
 def place_names() -> frozenset[str]:
-    """Places in lower case: the countries of ISO 3166 and their adjectives, and the cities the
-    time zone database names ("dublin", "tokyo", "new york"); empty without the time zone data."""
+    """Places in lower case: the countries of ISO 3166 and their adjectives, and the cities of the
+    time zone database's zone table ("dublin", "tokyo", "new york"; not its aliases such as
+    "Australia/ACT", nor Antarctica's stations, named after people). Empty without tzdata, which
+    `pyproject.toml` requires but a stripped install may lack."""
     try:
-        import zoneinfo
+        from importlib.resources import files
 
-        zones = zoneinfo.available_timezones()
-    except (ImportError, OSError):  # pragma: no cover - tzdata is a dependency
-        zones = set()
-    cities = {z.rsplit("/", 1)[1].replace("_", " ").lower() for z in zones if z.startswith(_ZONE_REGIONS)}
+        table = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ImportError, OSError, ValueError):
+        table = ""
+    zones = [line.split("\t")[2] for line in table.splitlines() if line and not line.startswith("#")
+             and line.count("\t") >= 2]
+    cities = {z.rsplit("/", 1)[1].replace("_", " ").lower() for z in zones if not z.startswith("Antarctica/")}
     countries = {name.lower() for name in iso3166_names()} | set(_one_word_names())
     adjectives = {adjective[0] for _, adjective in adjective_groups()}
-    return frozenset(cities | countries | adjectives)
+    return frozenset((cities - _NOT_PLACES) | countries | adjectives)
 
 
 @lru_cache(maxsize=1)
