@@ -142,7 +142,7 @@ _IRREGULAR = {
     "undertook": "undertake", "undertaken": "undertake", "arose": "arise", "arisen": "arise",
     "upheld": "uphold", "withheld": "withhold", "oversaw": "oversee", "overseen": "oversee",
     "heard": "hear", "meant": "mean", "dealt": "deal", "got": "get", "gotten": "get", "came": "come",
-    "became": "become", "ran": "run", "stuck": "stick", "rebuilt": "rebuild", "rewrote": "rewrite",
+    "became": "become", "stuck": "stick", "rebuilt": "rebuild", "rewrote": "rewrite",
     "rewritten": "rewrite", "overrode": "override", "overridden": "override", "threw": "throw",
     "thrown": "throw", "flew": "fly", "flown": "fly", "spun": "spin", "swore": "swear", "sworn": "swear",
     "foresaw": "foresee", "foreseen": "foresee", "forgave": "forgive", "forgiven": "forgive",
@@ -155,10 +155,11 @@ _IRREGULAR = {
 #: last letters ("conclusion" -> "conclus", "concluded" -> "conclud"): a question asking "when were
 #: the talks concluded?" then shares no word with "the conclusion of talks on 30 March". Each noun
 #: stem here is read as its verb's. Nouns whose everyday sense parts from the verb's ("provision",
-#: "commission", "application", "passage") are left out.
+#: "commission", "application", "passage", "storage" (the App Store), "division" (of a company))
+#: are left out; "ran" is not read as "run" either ("Open RAN").
 _DERIVED = {
     "conclus": "conclud", "decis": "decid", "complaint": "complain", "inclus": "includ",
-    "exclus": "exclud", "divis": "divid", "permiss": "permit", "submiss": "submit",
+    "exclus": "exclud", "permiss": "permit", "submiss": "submit",
     "admiss": "admit", "transmiss": "transmit", "extens": "extend", "suspens": "suspend",
     "expans": "expand", "retent": "retain", "detent": "detain", "intervent": "interven",
     "invas": "invad", "complianc": "compli", "relianc": "reli", "denial": "deni",
@@ -166,7 +167,7 @@ _DERIVED = {
     "departur": "depart", "restraint": "restrain", "deliveri": "deliv", "discoveri": "discov",
     "recoveri": "recov", "notif": "notifi", "justif": "justifi", "certif": "certifi",
     "modif": "modifi", "verif": "verifi", "clarif": "clarifi", "identif": "identifi",
-    "ratif": "ratifi", "qualif": "qualifi", "storag": "store", "descript": "describ",
+    "ratif": "ratifi", "qualif": "qualifi", "descript": "describ",
     "analysi": "analys", "analyz": "analys", "emergenc": "emerg", "existenc": "exist",
     "insistenc": "insist", "dependenc": "depend", "growth": "grow", "persuas": "persuad",
     "collis": "collid", "omiss": "omit",

@@ -216,3 +216,10 @@ def test_a_city_alone_does_not_tie_an_everyday_question_to_a_story(tmp_path: Pat
     # ... while a question about the story, asked with its place, still is
     answer = kb.ask("How much did the regulator in Dublin fine TikTok?")
     assert answer.answered and "530 million" in answer.quotes[0].passage
+
+
+def test_who_chairs_is_answered_by_the_chairperson_named(tmp_path: Path) -> None:
+    """The role may be written as a noun: 'PIPC Chairperson Yoon Jong In'."""
+    kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "korea-adequacy-2021.md")
+    answer = kb.ask("Who chairs the PIPC?")
+    assert answer.answered and any("Chairperson Yoon Jong In" in q.passage for q in answer.quotes)

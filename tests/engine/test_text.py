@@ -96,6 +96,9 @@ def test_nouns_whose_sense_parts_from_the_verb_keep_their_own_stem() -> None:
     assert tokenize("commission") != tokenize("commit")
     assert tokenize("provision") != tokenize("provide")
     assert tokenize("specific") != tokenize("specify")
+    assert tokenize("storage") != tokenize("store")  # the App Store
+    assert tokenize("division") != tokenize("divide")  # a company's division
+    assert tokenize("Open RAN") != tokenize("open run")
 
 
 def test_dotted_acronym_is_one_word() -> None:
