@@ -288,6 +288,7 @@ def _can_answer(
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=65536)
 def _phrase_text(text: str) -> str:
     return " " + _NON_WORD.sub(" ", fold_for_match(text)).strip() + " "
 

@@ -97,8 +97,9 @@ _DURATION_Q = re.compile(
 _DURATION_P = re.compile(
     r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|"
     r"thirty|forty|fifty|sixty|ninety|several|few|a few|couple of)[- ](working[- ]|calendar[- ]|business[- ])?"
-    r"(hours?|days?|weeks?|months?|years?|decades?)\b|\b(until|till|up to|no later than|by)\s+(\d|the end\b|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december)",
+    r"(hours?|days?|weeks?|months?|years?|decades?)\b|\b(until|till|up to|no later than|by)\s+"
+    r"((\d{1,2}\s+)?(january|february|march|april|may|june|july|august|september|october|november|december)\b"
+    r"|the end\b|(19|20)\d\d\b)",
     re.I,
 )
 #: "Where ...?" asks for a place: "at Inspire, its annual partner conference", "in Frankfurt am Main"
@@ -106,7 +107,11 @@ PLACE = True
 _PLACE_Q = re.compile(
     r"^\W*where\s+(?!(can|could|do|should|would)\s+(i|we|you)\b)|\b(and|or) where\b|,\s*where\W*$", re.I
 )
-_PLACE_P = re.compile(r"\b(in|at|near|outside|from|before)\s+(the\s+)?[A-Z][a-z]+")
+_PLACE_P = re.compile(
+    r"\b(?i:in|at|near|outside|from|before)\s+(?:the\s+)?"
+    r"(?!(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|"
+    r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)[A-Z](?:[a-z]+|[A-Z]+)\b"
+)
 _NAME_Q = re.compile(r"\bwho(m|se)?\b|\bwhich (company|companies|firm|person|people|group|body|organi[sz]ation)\b",
                      re.I)
 

@@ -584,7 +584,9 @@ def _whole_name(run: str, texts: Sequence[str]) -> bool:
     ("Communications Privacy Act" of "the Electronic Communications Privacy Act" is not one)."""
     if not all(w[0].isupper() for w in _RUN_WORD_RE.findall(run) if w.lower() not in _LINKING_WORDS):
         return False
-    alone = re.compile(r"(?:^|[^\w\s'\u2019-]\s*|\b[a-z][\w'\u2019-]*\s+)" + re.escape(run) + r"\b")
+    alone = re.compile(
+        r"(?:^|[^\w\s'\u2019-]\s*|\b[a-z][\w'\u2019-]*\s+|(?:^|[.!?:;]\s+)(?:The|A|An)\s+)" + re.escape(run) + r"\b"
+    )
     return any(alone.search(text) for text in texts)
 
 

@@ -573,7 +573,8 @@ def test_a_time_may_be_given_from_another(text: str, holds: bool) -> None:
     "text, holds",
     [("The law gave ByteDance 270 days to divest.", True), ("LinkedIn must comply within three months.", True),
      ("Existing contracts stay valid until 27 December 2022.", True), ("a 90-day extension", True),
-     ("The court ruled on Friday, 17 January 2025.", False), ("It has two subsidiaries.", False)],
+     ("The court ruled on Friday, 17 January 2025.", False), ("It has two subsidiaries.", False),
+     ("fines of up to 4% of global turnover", False), ("signed by 27 member states", False)],
 )
 def test_how_long_wants_a_stretch_of_time(text: str, holds: bool) -> None:
     assert question_kind.holds(question_kind.Want.DURATION, text) is holds
@@ -583,7 +584,8 @@ def test_how_long_wants_a_stretch_of_time(text: str, holds: bool) -> None:
     "text, holds",
     [("The company presented the service at Inspire, its annual partner conference.", True),
      ("The decision can be challenged before the General Court of the European Union.", True),
-     ("Microsoft on Tuesday announced a new offering built on its public cloud.", False)],
+     ("Microsoft on Tuesday announced a new offering built on its public cloud.", False),
+     ("The rules apply in March.", False), ("Data stays in the US.", True), ("In Brussels, officials said so.", True)],
 )
 def test_where_wants_a_named_place(text: str, holds: bool) -> None:
     assert question_kind.holds(question_kind.Want.PLACE, text) is holds
