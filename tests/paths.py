@@ -20,6 +20,9 @@ MULTI_E_ARTICLES = MULTI_E / "articles"
 #: Twelve more articles and set F, written blind to the engine by a third helper.
 MULTI_F = DATA / "multi_f"
 MULTI_F_ARTICLES = MULTI_F / "articles"
+#: Twelve more articles and set G, written blind to the engine by a fourth helper.
+MULTI_G = DATA / "multi_g"
+MULTI_G_ARTICLES = MULTI_G / "articles"
 #: The seed article as scraped, in the workplace's shared folder (not in the repository).
 SHARED_SEED = ROOT.parent / "shared" / "seed-article.txt"
 #: For the few tests that re-ingest the scraped seed article: it is not part of the repository
