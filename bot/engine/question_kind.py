@@ -46,11 +46,12 @@ _HOW_MUCH_Q = re.compile(
     r"profit|profits|salary)\b",
     re.I,
 )
-# "Who is/was the judge hearing ...?", "Who will be the ombudsperson?": the role asked for
-#: "Who chairs/heads/leads X?" asks for the one in that role: the verb is its title ("chaired by",
-#: "the head of", "led by"), so a passage must say it
+#: "Who chairs X?" asks for the one in that role, and the role is written with the verb's word
+#: ("chaired by", "its chairperson", a synonym group): a passage must say it. "Who heads/leads X?"
+#: is answered by a title of another word ("Data Commissioner Immaculate Kassait"), so not those
 WHO_VERB = True
-_WHO_VERB_Q = re.compile(r"^\W*who\s+(chairs|chaired|heads|headed|leads|led)\b", re.I)
+_WHO_VERB_Q = re.compile(r"^\W*who\s+(chairs|chaired)\b", re.I)
+# "Who is/was the judge hearing ...?", "Who will be the ombudsperson?": the role asked for
 _WHO_ROLE_Q = re.compile(r"^\W*who(?:\s+(?:is|was|are|were|will be)|'s)\s+the\s+([\w'-]+(?:\s+[\w'-]+){0,4})", re.I)
 
 
