@@ -592,7 +592,7 @@ def read_header(paragraphs: list[str]) -> tuple[dict[str, str], list[str], list[
             meta.setdefault("url", _HEADER_URL_RE.match(line).group(1))
         elif kind == "date":
             meta.setdefault("published", header_date(line) or "")
-            publisher = _publisher_from(line)
+            publisher = None if _DATELINE_RE.match(line) else _publisher_from(line)
             if publisher:
                 meta.setdefault("publisher", publisher)
         else:
@@ -600,6 +600,34 @@ def read_header(paragraphs: list[str]) -> tuple[dict[str, str], list[str], list[
             if publisher:
                 meta.setdefault("publisher", publisher)
     return meta, paragraphs[last + 1 :], head
+
+
+# "BRUSSELS, 29 November 2024": a dateline's place, not the publication
+_DATELINE_RE = re.compile(r"^[A-Z][A-Z .'/-]+,\s")
+#: words of the lead's first sentence kept as the title of an article that gives none
+LEAD_TITLE_WORDS = 20
+
+
+def _is_header_block(lines: list[str]) -> bool:
+    """Three or more short lines that read as a header (a date or a link among them) and name a
+    byline or a link: a publication, a dateline, "By ...", a URL."""
+    if len(lines) < 3 or not any(_BYLINE_RE.match(line) or _HEADER_URL_RE.match(line) for line in lines):
+        return False
+    _, _, taken = read_header([*lines, "The text."])
+    return len(taken) == len(lines)
+
+
+def _title_from_lead(block: str) -> str:
+    """The lead's first sentence, in its own words, cut after LEAD_TITLE_WORDS words with an ellipsis."""
+    from bot.engine.text import split_sentences
+
+    lead = " ".join(block.split())
+    spans = split_sentences(lead)
+    first = lead[spans[0][0] : spans[0][1]] if spans else lead
+    words = first.split()
+    if len(words) > LEAD_TITLE_WORDS:
+        return " ".join(words[:LEAD_TITLE_WORDS]).rstrip(",;:") + " \u2026"
+    return first
 
 
 def _headline_first(text: str) -> str:
@@ -611,11 +639,15 @@ def _headline_first(text: str) -> str:
         return text
     head = [" ".join(line.split()) for line in blocks[0].split("\n") if line.strip()]
     second = [" ".join(line.split()) for line in blocks[1].split("\n") if line.strip()]
-    if len(head) < 2 or len(second) != 1:
+    if len(head) < 2:
+        return text
+    if len(second) != 1 or len(second[0].split()) > 30 or second[0].endswith("."):
+        # no headline after the header block: the lead's first sentence stands for one, rather
+        # than the publication's name on the first line (which a second article of it would share)
+        if _is_header_block(head):
+            return "\n\n".join([_title_from_lead(blocks[1]), blocks[0], *blocks[1:]])
         return text
     headline = second[0]
-    if len(headline.split()) > 30 or headline.endswith("."):
-        return text
     _, _, taken = read_header([*head, headline])
     if len(taken) != len(head):  # the first block is not all header, or the headline is part of it
         return text

@@ -119,3 +119,24 @@ def test_an_article_that_opens_with_its_title_keeps_it() -> None:
     assert draft.title == "Short title" and draft.paragraphs == (LONG, "Second paragraph.")
     data = f"Monitor\n10 July 2023\n\n{LONG}\n\nSecond paragraph.\n".encode()  # the text follows the header
     assert make_draft(data, name="dpf.txt").title == "Monitor"
+
+
+def test_a_header_block_with_no_headline_takes_its_title_from_the_lead() -> None:
+    """Publication, dateline, byline and link, then the text: the publication is not the title (a
+    second article of it would share it), and the dateline's place is not the publisher."""
+    data = (
+        "EuroCyber Policy Bulletin\nBRUSSELS, 29 November 2024\nBy Annika Vogel, EU Affairs Editor\n"
+        "https://www.example.com/2024/11/nis2\n\n"
+        f"{LONG}\n\nSecond paragraph.\n"
+    ).encode()
+    draft = make_draft(data, name="nis2.txt")
+    assert draft.title == " ".join(LONG.split()[:20]).rstrip(",") + " \u2026"
+    assert (draft.published, draft.publisher) == ("2024-11-29", "EuroCyber Policy Bulletin")
+    assert draft.url == "https://www.example.com/2024/11/nis2"
+    assert draft.paragraphs == (LONG, "Second paragraph.")
+
+
+def test_a_dateline_names_no_publisher() -> None:
+    data = f"A title\n\nBRUSSELS, 29 November 2024\n\n{LONG}\n".encode()
+    draft = make_draft(data, name="t.txt")
+    assert draft.published == "2024-11-29" and draft.publisher != "BRUSSELS"

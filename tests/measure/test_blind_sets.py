@@ -28,12 +28,12 @@ FOLDERS = [MULTI_ARTICLES, MULTI_D_ARTICLES, MULTI_E_ARTICLES, MULTI_F_ARTICLES]
 ALL_FOLDERS = [*FOLDERS, MULTI_G_ARTICLES]
 #: (R@1, R@3, unanswerable refused, answerable wrongly refused at most, right article at 1),
 #: measured 2026-12-04: D 0.552 / 0.760 / 73% / 3.1% / 100%, E 0.760 / 0.880 / 73% / 2% / 99%,
-#: F 0.587 / 0.760 / 80% / 4.8% / 100% on 69 articles; G 0.548 / 0.785 / 83% / 7.5% / 100% on 81
+#: F 0.587 / 0.760 / 80% / 4.8% / 100% on 69 articles; G 0.581 / 0.806 / 80% / 6.5% / 100% on 81
 FLOORS = {
     MULTI_D / "set_d_questions.yaml": (0.53, 0.74, 0.70, 0.05, 1.0),
     MULTI_E / "set_e_questions.yaml": (0.74, 0.86, 0.70, 0.04, 0.95),
     MULTI_F / "set_f_questions.yaml": (0.56, 0.74, 0.76, 0.07, 0.95),
-    MULTI_G / "set_g_questions.yaml": (0.52, 0.76, 0.80, 0.09, 0.95),
+    MULTI_G / "set_g_questions.yaml": (0.55, 0.78, 0.76, 0.08, 0.95),
 }
 #: the set whose corpus has every folder; the others are asked before the last folder is added
 ON_ALL = MULTI_G / "set_g_questions.yaml"
