@@ -168,9 +168,16 @@ def _plain(question: str) -> str:
     return fold_quotes(question)
 
 
+def _names_a_kind_of_charge(question: str) -> bool:
+    """"What are egress fees?" asks what a kind of fee is, not how much one costs ("What are Google
+    Cloud prices?" asks for the prices: a name says whose)."""
+    subject = defined(question)
+    return bool(subject) and len(subject.split()) >= 2 and subject == subject.lower()
+
+
 def wants(question: str) -> Want:
     question = _plain(question)
-    if _AMOUNT_Q.search(question):
+    if _AMOUNT_Q.search(question) and not _names_a_kind_of_charge(question):
         return Want.AMOUNT
     if _PERCENT_Q.search(question):
         return Want.PERCENT

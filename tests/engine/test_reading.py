@@ -78,6 +78,7 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
     [
         ("How many lawful requests did Microsoft receive?", question_kind.Want.NUMBER),
         ("What are Google Cloud prices?", question_kind.Want.AMOUNT),
+        ("What are egress fees?", question_kind.Want.OTHER),  # a kind of fee, to be defined
         ("What is the price of Azure storage?", question_kind.Want.AMOUNT),
         ("How much does Amazon charge for cloud storage?", question_kind.Want.AMOUNT),
         ("How much is the ICC paying ZenDiS for openDesk?", question_kind.Want.AMOUNT),
