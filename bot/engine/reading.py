@@ -552,6 +552,13 @@ _RUN_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'\u2019]*")
 #: words a spelled-out name may hold that give no letter ("Court of Justice", "Protecting Americans
 #: from Foreign Adversary Controlled Applications Act")
 _LINKING_WORDS = frozenset({"of", "and", "for", "on", "the", "from"})
+#: ... and in the names of French, Spanish, Italian, Dutch and German bodies ("Commission nationale
+#: de l'informatique et des libertés": CNIL; "Commission d'accès à l'information": CAI), where an
+#: elided article ("d'", "l'") runs into the next word
+_FOREIGN_LINKING_WORDS = frozenset(
+    {"de", "du", "des", "la", "le", "les", "d", "l", "à", "et", "del", "della", "di", "van", "von", "der", "für"}
+)
+_ELISION = frozenset({"'", "\u2019"})
 
 
 def _spelled_runs(text: str, letters: str) -> set[str]:
@@ -565,16 +572,18 @@ def _spelled_runs(text: str, letters: str) -> set[str]:
         got, j, end = 1, i + 1, first.end()
         while got < len(letters) and j < len(words):
             word = words[j]
-            if text[end : word.start()].strip(" -") or "\n" in text[end : word.start()]:
+            between = text[end : word.start()]
+            elided = between in _ELISION and len(words[j - 1].group(0)) == 1
+            if (between.strip(" -") and not elided) or "\n" in between:
                 break  # punctuation between: no longer one name
             low = word.group(0).lower()
-            if low in _LINKING_WORDS and j + 1 < len(words):
+            if (low in _LINKING_WORDS or low in _FOREIGN_LINKING_WORDS) and j + 1 < len(words):
                 j, end = j + 1, word.end()
                 continue
             if low[0] != letters[got] or low in STOPWORDS:
                 break
             got, j, end = got + 1, j + 1, word.end()
-        if got == len(letters) and words[j - 1].group(0).lower() not in _LINKING_WORDS:
+        if got == len(letters) and words[j - 1].group(0).lower() not in _LINKING_WORDS | _FOREIGN_LINKING_WORDS:
             found.add(text[first.start() : end])
     return found
 

@@ -526,6 +526,13 @@ def test_a_count_answers_only_with_a_number_before_the_thing_counted() -> None:
         ("much less than advertised", "mla", set()),
         # a run does not start with a stopword
         ("hand over all personal information", "api", set()),
+        # the linking words of French names, an elided article running into the next word
+        ("the Commission d'acc\u00e8s \u00e0 l'information, can", "cai",
+         {"Commission d'acc\u00e8s \u00e0 l'information"}),
+        ("Commission nationale de l\u2019informatique et des libert\u00e9s", "cnil",
+         {"Commission nationale de l\u2019informatique et des libert\u00e9s"}),
+        # ... but an apostrophe after a longer word still ends the run
+        ("the company's data access", "cda", set()),
     ],
 )
 def test_runs_of_words_with_given_initials(text: str, letters: str, runs: set[str]) -> None:
