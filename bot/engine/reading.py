@@ -298,6 +298,11 @@ def _looks_like_name(text: str, start: int, word: str) -> bool:
     return word[:1].isupper() and not _SENTENCE_START_RE.search(text[:start])
 
 
+#: An acronym the articles write is also read as the one name they spell out with its initials
+#: ("PDPL" and "Personal Data Protection Law"): a paragraph that gives only the name covers it
+SPELLED_WHEN_WRITTEN = True
+
+
 def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
     """Tokenise a question; a word the corpus never uses is read as a close corpus word if one exists."""
     terms: list[str] = []
@@ -320,7 +325,7 @@ def question_terms(text: str, snap: Snapshot) -> QuestionTerms:
             and not shouting
             and _is_acronym(bare)
             and len(bare) >= 3
-            and term not in known
+            and (SPELLED_WHEN_WRITTEN or term not in known)
             and term not in snap.alias_index
             and not is_common_word(bare.lower())  # "EAT", "CPA": words, or someone else's acronym
         ):

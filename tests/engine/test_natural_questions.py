@@ -10,7 +10,7 @@ import pytest
 from bot.corpus.admin import add_draft
 from bot.corpus.ingest import ingest_file
 from bot.corpus.knowledge import Knowledge
-from tests.paths import MULTI_ARTICLES, MULTI_D_ARTICLES, MULTI_E_ARTICLES, MULTI_F_ARTICLES, ROOT
+from tests.paths import MULTI_ARTICLES, MULTI_D_ARTICLES, MULTI_E_ARTICLES, MULTI_F_ARTICLES, MULTI_G_ARTICLES, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +223,13 @@ def test_who_chairs_is_answered_by_the_chairperson_named(tmp_path: Path) -> None
     kb = _corpus_of(tmp_path, MULTI_E_ARTICLES / "korea-adequacy-2021.md")
     answer = kb.ask("Who chairs the PIPC?")
     assert answer.answered and any("Chairperson Yoon Jong In" in q.passage for q in answer.quotes)
+
+
+def test_an_acronym_the_article_writes_also_stands_for_the_name_it_spells_out(tmp_path: Path) -> None:
+    """The Saudi story writes 'Personal Data Protection Law' in its lead and 'PDPL' later: the two
+    are one name, so the lead's name (the article's subject) covers 'PDPL' for the paragraph on
+    transfer risk assessments, which gives neither."""
+    kb = _corpus_of(tmp_path, MULTI_G_ARTICLES / "saudi-pdpl-enforcement.txt",
+                    MULTI_E_ARTICLES / "korea-adequacy-2021.md")
+    answer = kb.ask("does the saudi PDPL require a risk assessment before transferring data abroad")
+    assert answer.answered and "must carry out a risk assessment first" in answer.quotes[0].passage
