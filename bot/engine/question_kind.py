@@ -136,10 +136,13 @@ _NUMBER_P = re.compile(
 _AMOUNT_P = re.compile(
     # $, EUR, GBP, JPY/CNY, INR, RUB, KRW signs; an amount in a currency's name or code
     r"[$\u20ac\u00a3\u00a5\u20b9\u20bd\u20a9]\s?\d"
-    r"|\d(?:[\d.,]*)\s?(?:(?:million|billion|trillion|bn|m)\s)?"
+    r"|\b(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)\s?"
+    r"(?:(?:million|billion|trillion|bn|m|crore|lakh)\s)?"
+    r"(?:(?:us|canadian|australian|singapore|hong kong|new zealand|swiss|saudi|brazilian|mexican)\s)?"
     r"(?:dollars?|euros?|pounds?|cents?|pence|yuan|renminbi|yen|rupees?|roubles?|rubles?|francs?|kron[aeo]r?|"
-    r"reais|zloty|lira|usd|eur|gbp|chf|cny|rmb|jpy|inr|rub|sek|nok|dkk|brl|krw)\b"
-    r"|\b(?:usd|eur|gbp|chf|cny|rmb|jpy|inr|sek|nok|dkk|brl|krw)\s?\d"
+    r"reais|zloty|lira|riyals?|dirhams?|dinars?|rand|pesos?|baht|ringgit|naira|shillings?|won|"
+    r"usd|eur|gbp|chf|cny|rmb|jpy|inr|rub|sek|nok|dkk|brl|krw|sar|aed|zar|mxn|sgd|hkd|aud|cad|nzd|kes|ngn)\b"
+    r"|\b(?:usd|eur|gbp|chf|cny|rmb|jpy|inr|sek|nok|dkk|brl|krw|sar|aed|zar|sgd|hkd|aud|cad|nzd)\s?\d"
     r"|\b(?:free of charge|at no (?:extra )?cost)\b",
     re.I,
 )
