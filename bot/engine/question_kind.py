@@ -21,6 +21,7 @@ class Want(Enum):
     NUMBER = "number"
     DURATION = "duration"  # "How long ...?": a stretch of time, not a date
     PLACE = "place"  # "Where ...?": a named place
+    FINE = "fine"  # "What is the maximum fine?": an amount, or a share of turnover
     TIME = "time"
     NAME = "name"
     REASON = "reason"
@@ -103,6 +104,13 @@ _DURATION_P = re.compile(
     r"|the end\b|(19|20)\d\d\b)",
     re.I,
 )
+#: "What is the maximum fine under X?" asks for the cap, which laws give as a sum or as a share of
+#: turnover ("up to 4% of worldwide annual turnover"): either answers, nothing else does
+MAX_FINE = True
+_MAX_FINE_Q = re.compile(
+    r"\b(maximum|max|highest|biggest|largest|top)\s+([\w-]+\s+)?(fines?|penalt(y|ies))\b"
+    r"|\bhow much can\b[^?]*\bfined?\b", re.I
+)
 #: "Where ...?" asks for a place: "at Inspire, its annual partner conference", "in Frankfurt am Main"
 PLACE = True
 _PLACE_Q = re.compile(
@@ -180,6 +188,8 @@ def _names_a_kind_of_charge(question: str) -> bool:
 
 def wants(question: str) -> Want:
     question = _plain(question)
+    if MAX_FINE and _MAX_FINE_Q.search(question):
+        return Want.FINE
     if _AMOUNT_Q.search(question) and not _names_a_kind_of_charge(question):
         return Want.AMOUNT
     if _PERCENT_Q.search(question):
@@ -211,6 +221,8 @@ def holds(want: Want, text: str) -> bool:
         return bool(_DURATION_P.search(text))
     if want is Want.PLACE:
         return bool(_PLACE_P.search(text))
+    if want is Want.FINE:
+        return bool(_AMOUNT_P.search(text) or _PERCENT_P.search(text))
     if want is Want.TIME:
         return bool(_TIME_P.search(text))
     if want is Want.NAME:
@@ -235,7 +247,7 @@ def can_answer(want: Want, text: str) -> bool:
     """
     if want is Want.DURATION:  # "until 2025" or "by 16 July" may say how long as well as "90 days"
         return holds(Want.NUMBER, text)
-    if want in (Want.AMOUNT, Want.PERCENT, Want.NUMBER, Want.TIME):
+    if want in (Want.AMOUNT, Want.PERCENT, Want.NUMBER, Want.TIME, Want.FINE):
         return holds(want, text)
     return True
 

@@ -79,6 +79,8 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("How many lawful requests did Microsoft receive?", question_kind.Want.NUMBER),
         ("What are Google Cloud prices?", question_kind.Want.AMOUNT),
         ("What are egress fees?", question_kind.Want.OTHER),  # a kind of fee, to be defined
+        ("What is the maximum fine under the revised FADP?", question_kind.Want.FINE),
+        ("what was the biggest gdpr fine before the meta one?", question_kind.Want.FINE),
         ("What is the price of Azure storage?", question_kind.Want.AMOUNT),
         ("How much does Amazon charge for cloud storage?", question_kind.Want.AMOUNT),
         ("How much is the ICC paying ZenDiS for openDesk?", question_kind.Want.AMOUNT),
@@ -583,6 +585,13 @@ def test_a_time_may_be_given_from_another(text: str, holds: bool) -> None:
 )
 def test_amounts_in_more_currencies(text: str) -> None:
     assert question_kind.holds(question_kind.Want.AMOUNT, text)
+
+
+def test_a_maximum_fine_is_a_sum_or_a_share_of_turnover() -> None:
+    fine = question_kind.Want.FINE
+    assert question_kind.can_answer(fine, "fines of up to 2 percent of a company's revenue in Brazil")
+    assert question_kind.can_answer(fine, "Criminal fines of up to 250,000 Swiss francs")
+    assert not question_kind.can_answer(fine, "The regulator can impose a fine on the company.")
 
 
 @pytest.mark.parametrize(
