@@ -179,11 +179,18 @@ def _plain(question: str) -> str:
     return fold_quotes(question)
 
 
+_POSSESSIVES = frozenset("its their his her our my your this that these those".split())
+
+
 def _names_a_kind_of_charge(question: str) -> bool:
     """"What are egress fees?" asks what a kind of fee is, not how much one costs ("What are Google
     Cloud prices?" asks for the prices: a name says whose)."""
     subject = defined(question)
-    return bool(subject) and len(subject.split()) >= 2 and subject == subject.lower()
+    if not subject or subject != subject.lower():
+        return False
+    words = subject.split()
+    # "its share price today" asks for a price: whose, and when
+    return len(words) >= 2 and bool(re.fullmatch(_MONEY, words[-1])) and not set(words) & _POSSESSIVES
 
 
 def wants(question: str) -> Want:
@@ -209,8 +216,19 @@ def wants(question: str) -> Want:
     return Want.OTHER
 
 
+#: A dateline's date ("THE HAGUE, 31 October 2025 —") says when the story was filed, not when
+#: anything in it happened, and is no count: it neither answers "how many" nor "when" (a lead
+#: that says "today" still does)
+DATELINE = True
+_DATELINE_RE = re.compile(
+    r"^[A-Z][A-Z .'/-]{1,40}, (?:\d{1,2} [A-Z][a-z]+|[A-Z][a-z]+ \d{1,2},?) \d{4} ?[\u2014\u2013-] ?"
+)
+
+
 @lru_cache(maxsize=16384)
 def holds(want: Want, text: str) -> bool:
+    if DATELINE:
+        text = _DATELINE_RE.sub("", text, count=1)
     if want is Want.AMOUNT:
         return bool(_AMOUNT_P.search(text))
     if want is Want.PERCENT:

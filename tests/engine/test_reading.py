@@ -79,6 +79,7 @@ def test_typos_are_read_as_corpus_words_but_real_words_are_not(kb: Knowledge) ->
         ("How many lawful requests did Microsoft receive?", question_kind.Want.NUMBER),
         ("What are Google Cloud prices?", question_kind.Want.AMOUNT),
         ("What are egress fees?", question_kind.Want.OTHER),  # a kind of fee, to be defined
+        ("What is its share price today?", question_kind.Want.AMOUNT),
         ("What is the maximum fine under the revised FADP?", question_kind.Want.FINE),
         ("what was the biggest gdpr fine before the meta one?", question_kind.Want.FINE),
         ("What is the price of Azure storage?", question_kind.Want.AMOUNT),
@@ -585,6 +586,13 @@ def test_a_time_may_be_given_from_another(text: str, holds: bool) -> None:
 )
 def test_amounts_in_more_currencies(text: str) -> None:
     assert question_kind.holds(question_kind.Want.AMOUNT, text)
+
+
+def test_a_datelines_date_is_no_time_nor_count() -> None:
+    lead = "TOKYO, 29 November 2023 - Japan's Digital Agency has selected Sakura Internet as a provider."
+    assert not question_kind.holds(question_kind.Want.TIME, lead)
+    assert not question_kind.holds(question_kind.Want.NUMBER, lead)
+    assert question_kind.holds(question_kind.Want.TIME, "BRUSSELS, 10 December 2024 - The act enters into force today.")
 
 
 def test_a_maximum_fine_is_a_sum_or_a_share_of_turnover() -> None:
