@@ -454,10 +454,17 @@ class SearchIndex:
         counts: dict[str, int] = {}
         for t in terms:
             counts[t] = counts.get(t, 0) + 1
+        # only an article with two candidates or more has anything to level
+        per_slug: dict[str, int] = {}
+        for slug in slugs:
+            per_slug[slug] = per_slug.get(slug, 0) + 1
+        several = np.array([per_slug[slug] > 1 for slug in slugs])
+        if not several.any():
+            return {}
         for term, count in counts.items():
-            in_title = np.array([term in title_match(slug) for slug in slugs])
+            in_title = several & np.array([term in title_match(slug) for slug in slugs])
             if in_title.any():
-                earned += np.where(in_title, self._bm25.term_weights(term, docs), 0.0) * count
+                earned[in_title] += self._bm25.term_weights(term, docs[in_title]) * count
         best: dict[str, float] = {}
         for slug, w in zip(slugs, earned.tolist(), strict=True):
             best[slug] = max(best.get(slug, 0.0), w)
