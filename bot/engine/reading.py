@@ -550,6 +550,9 @@ def _generic_verb(concept: Concept, snap: Snapshot) -> Concept:
 #: passages found for the question's other words spell exactly one such run out ("mutual legal
 #: assistance", "overseas production orders"): articles often never give the short form.
 SPELL_FROM_PASSAGES = True
+#: An acronym the articles write for two names ("DTA": "Digital Transformation Agency" in one,
+#: "Data Transfer Agreement" in another) is read as the one the passages found spell out
+AMBIGUOUS_FROM_PASSAGES = True
 # an acronym as typed, or as `truecase` wrote one typed in lower case or shouted ("opo" -> "Opo")
 _ACRONYM_LABEL_RE = re.compile(r"[A-Z][A-Za-z]{2,5}|[A-Z]{3,6}s")
 # a hyphen joins two words that each give a letter ("Cross-Border Privacy Rules": CBPR)
@@ -617,7 +620,9 @@ def spell_out_from(reading: Interpretation, texts: Sequence[str], snap: Snapshot
         word = strip_possessive(concept.label)
         if not (concept.name and _ACRONYM_LABEL_RE.fullmatch(word)):
             continue
-        if any(t in snap.index for alt in concept.alternatives for t in alt):
+        written = any(t in snap.index for alt in concept.alternatives for t in alt)
+        if written and not (AMBIGUOUS_FROM_PASSAGES and len(concept.alternatives) == 1 and snap.speller is not None
+                            and word.lower() not in snap.speller.spelled_out):
             continue
         runs: dict[tuple[str, ...], str] = {}
         # a plural ("OPOs", "opos") is the acronym without its s, if that spells something out

@@ -233,3 +233,13 @@ def test_an_acronym_the_article_writes_also_stands_for_the_name_it_spells_out(tm
                     MULTI_E_ARTICLES / "korea-adequacy-2021.md")
     answer = kb.ask("does the saudi PDPL require a risk assessment before transferring data abroad")
     assert answer.answered and "must carry out a risk assessment first" in answer.quotes[0].passage
+
+
+def test_an_acronym_written_for_two_names_is_read_as_the_one_the_passages_spell_out(tmp_path: Path) -> None:
+    """'DTA' is the Digital Transformation Agency in the Australian story and the Data Transfer
+    Agreement in the UK one: the speller knows no single name for it, the passages found do."""
+    kb = _corpus_of(tmp_path, MULTI_G_ARTICLES / "australia-hosting-certification.html",
+                    MULTI_ARTICLES / "uk-us-data-bridge.md")
+    answer = kb.ask("What strategy does the DTA's Hosting Certification Framework put into practice?")
+    assert answer.answered and "Whole-of-Government Hosting Strategy" in answer.quotes[0].passage
+    assert any("Digital Transformation Agency" in note for note in answer.notes)
