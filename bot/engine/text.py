@@ -16,7 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 #: Bump when tokenisation changes in a way the signature in bot.engine.search cannot see (regexes, rules).
-TOKENIZER_VERSION = "7"
+TOKENIZER_VERSION = "8"
 
 #: Questions longer than this are cut before processing (the engine says so in the answer).
 MAX_QUESTION_CHARS = 1000
@@ -44,7 +44,13 @@ _QUOTE_FOLD = str.maketrans(
 
 # A word: letters/digits, allowing inner apostrophes ("don't") handled below.
 # Dotted acronyms ("U.S.", "e.g.") are one word.
-_WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
+#: A bound prefix and its word are one word however they are written: "re-use" and "reuse",
+#: "non-personal" and "nonpersonal", "sub-processor" and "subprocessor" ("re" alone is a
+#: stopword, and "personal data" is not what "non-personal data" means)
+_PREFIXED = r"(?:re|co|pre|non|sub)-(?=[^\W\d_]{3})"
+_WORD_RE = re.compile(
+    rf"(?:[^\W\d_]\.){{2,}}|(?i:{_PREFIXED})?[^\W_]+(?:'[^\W_]+)*", re.UNICODE
+)
 _WS_RE = re.compile(r"\s+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 # Invisible format characters (zero-width space/joiners, word joiner, BOM, soft hyphen, direction
@@ -199,7 +205,7 @@ def _word_term(word: str) -> str | None:
         return None
     if word.endswith("'s"):
         word = word[:-2]
-    word = word.replace("'", "").replace(".", "")
+    word = word.replace("'", "").replace(".", "").replace("-", "")
     if not word or word in STOPWORDS:
         return None
     word = strip_accents(word)

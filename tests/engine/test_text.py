@@ -101,6 +101,18 @@ def test_nouns_whose_sense_parts_from_the_verb_keep_their_own_stem() -> None:
     assert tokenize("Open RAN") != tokenize("open run")
 
 
+@pytest.mark.parametrize(("hyphenated", "closed"), [("re-use", "reuse"), ("non-personal", "nonpersonal"),
+                                                 ("sub-processors", "subprocessors"), ("co-operation", "cooperation")])
+def test_a_bound_prefix_and_its_word_are_one_word(hyphenated: str, closed: str) -> None:
+    assert tokenize(hyphenated) == tokenize(closed) and len(tokenize(hyphenated)) == 1
+
+
+def test_a_prefix_before_an_acronym_or_a_free_word_stays_apart() -> None:
+    assert "eu" in tokenize("non-EU countries")  # EU stays a name
+    assert tokenize("cross-border") == ["cross", "border"]
+    assert tokenize("non-personal data") != tokenize("personal data")
+
+
 def test_dotted_acronym_is_one_word() -> None:
     assert tokenize("U.S.") == tokenize("US") == ["us"]
     assert tokenize("the U.S. government") == ["us", "govern"]
